@@ -1,0 +1,224 @@
+"""The store's tables: thin and typed, no behaviour.
+
+Conventions: money is integer fen (``*_fen``), timestamps are UTC-aware (``*_at``), enumerations are short
+lowercase strings checked by the domain. The one rule the database itself enforces is the most important one:
+a seat of a showtime can have only one live claim (see :class:`SeatClaim`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class Site(SQLModel, table=True):
+    """The cinema this store belongs to (one row)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_zh: str
+    name_en: str
+    timezone: str = "Asia/Shanghai"
+
+
+class Auditorium(SQLModel, table=True):
+    """A hall with a seat plan."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=40)
+    name_en: str = Field(default="", max_length=80)
+    screen_side: str = Field(default="top", max_length=8)
+    grid_rows: int = 0
+    grid_cols: int = 0
+    plan_text: str = ""
+
+
+class Seat(SQLModel, table=True):
+    """One seat of an auditorium, with its position on the plan's grid."""
+
+    __table_args__ = (UniqueConstraint("auditorium_id", "row_label", "number", name="uq_seat_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    auditorium_id: int = Field(foreign_key="auditorium.id", index=True)
+    row_label: str = Field(max_length=4)
+    number: int
+    grid_row: int
+    grid_col: int
+    kind: str = Field(default="standard", max_length=16)
+    zone: str = Field(default="standard", max_length=16)
+    blocked: bool = False
+    house: bool = False
+    retired: bool = False
+
+
+class Film(SQLModel, table=True):
+    """A film with its Chinese and English titles."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title_zh: str = Field(unique=True, max_length=120)
+    title_en: str = Field(default="", max_length=160)
+    runtime_min: int
+    rating: str = Field(default="", max_length=16)
+    genres: str = Field(default="", max_length=120)
+    language: str = Field(default="", max_length=40)
+    distributor: str = Field(default="", max_length=120)
+
+
+class PriceCard(SQLModel, table=True):
+    """A named set of prices; a showtime is priced by one card."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=40)
+    description: str = ""
+    matinee_until: str = Field(default="17:00", max_length=5)
+    service_fee_fen: int = 0
+
+
+class TicketType(SQLModel, table=True):
+    """Adult, child, student, senior…"""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=16)
+    name_zh: str
+    name_en: str
+    needs_id_check: bool = False
+    kiosk_allowed: bool = True
+    sort_order: int = 0
+
+
+class Price(SQLModel, table=True):
+    """The price of a ticket type in a zone on a price card, optionally only for some days, times or formats."""
+
+    __table_args__ = (
+        UniqueConstraint("price_card_id", "zone", "ticket_type_id", "day_kind", "period", "format", name="uq_price"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    price_card_id: int = Field(foreign_key="pricecard.id", index=True)
+    zone: str = Field(max_length=16)
+    ticket_type_id: int = Field(foreign_key="tickettype.id")
+    day_kind: str = Field(default="any", max_length=8)
+    period: str = Field(default="any", max_length=8)
+    format: str = Field(default="any", max_length=8)
+    amount_fen: int
+
+
+class Showtime(SQLModel, table=True):
+    """A screening of a film in an auditorium."""
+
+    __table_args__ = (Index("ix_showtime_auditorium_start", "auditorium_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    film_id: int = Field(foreign_key="film.id", index=True)
+    auditorium_id: int = Field(foreign_key="auditorium.id")
+    starts_at: datetime = Field(index=True)
+    ends_at: datetime
+    format: str = Field(default="2D", max_length=8)
+    status: str = Field(default="scheduled", max_length=12)
+    price_card_id: int = Field(foreign_key="pricecard.id")
+
+
+class Staff(SQLModel, table=True):
+    """A person who signs in with a staff number and PIN."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=16)
+    name: str
+    role: str = Field(max_length=16)
+    pin_hash: str
+    failed_pins: int = 0
+    locked_until: datetime | None = None
+    active: bool = True
+
+
+class SaleOrder(SQLModel, table=True):
+    """An order: tickets of one showtime sold together, with their payments."""
+
+    __tablename__ = "sale_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, max_length=20)
+    showtime_id: int = Field(foreign_key="showtime.id", index=True)
+    channel: str = Field(max_length=12)
+    terminal_id: str = Field(max_length=40)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    status: str = Field(default="paid", max_length=12)
+    total_fen: int
+    customer_phone: str | None = Field(default=None, max_length=20)
+    created_at: datetime
+
+
+class Ticket(SQLModel, table=True):
+    """One admission: a seat of a showtime at a ticket type's price."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sale_order.id", index=True)
+    claim_id: int = Field(foreign_key="seatclaim.id")
+    showtime_id: int = Field(foreign_key="showtime.id")
+    seat_id: int = Field(foreign_key="seat.id")
+    ticket_type_id: int = Field(foreign_key="tickettype.id")
+    price_fen: int
+    fee_fen: int = 0
+    status: str = Field(default="valid", max_length=12)
+    secret: str = Field(unique=True, max_length=64)
+    printed_count: int = 0
+
+
+class SeatClaim(SQLModel, table=True):
+    """A live claim on a seat of a showtime: a hold by a terminal, or a sale.
+
+    A hold is a claim with ``status='held'`` and an ``expires_at``; completing the sale turns the same row into
+    ``status='sold'``. Releasing (cancel, expiry met on the way, refund) sets ``released_at``. The partial unique
+    index ``ux_seatclaim_live`` lets at most one unreleased claim exist per showtime and seat, so two terminals
+    can never both hold or sell a seat, whatever the application does.
+    """
+
+    __table_args__ = (
+        Index(
+            "ux_seatclaim_live",
+            "showtime_id",
+            "seat_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+        Index("ix_seatclaim_terminal", "terminal_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    showtime_id: int = Field(foreign_key="showtime.id")
+    seat_id: int = Field(foreign_key="seat.id")
+    status: str = Field(default="held", max_length=8)
+    terminal_id: str = Field(max_length=40)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    order_id: int | None = Field(default=None, foreign_key="sale_order.id")
+    created_at: datetime
+    expires_at: datetime | None = None
+    released_at: datetime | None = None
+    release_reason: str | None = Field(default=None, max_length=24)
+
+
+class Payment(SQLModel, table=True):
+    """Money taken (or given back) for an order. No card data: only the terminal's reference."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sale_order.id", index=True)
+    method: str = Field(max_length=8)
+    amount_fen: int
+    tendered_fen: int | None = None
+    change_fen: int | None = None
+    reference: str | None = Field(default=None, max_length=64)
+    created_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when, where and why. Written inside the transaction of the action it records."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    terminal_id: str = Field(max_length=40)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    action: str = Field(max_length=40)
+    subject: str = Field(default="", max_length=80)
+    detail: str = ""

@@ -1,0 +1,172 @@
+"""Reads kiosk.toml once, at the edge, into frozen typed models.
+
+Everything downstream receives these objects (or plain values taken from them); nothing reads the file again
+and no widget looks up a global settings object. Unknown keys are refused so that a misspelt key is reported
+instead of silently falling back to a default. Every problem is reported as ``file: dotted.key: what was
+expected`` and never as a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path("kiosk.toml")
+
+
+class ConfigError(Exception):
+    """A config file could not be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class SiteConfig(_Section):
+    name_zh: str = "星光影城"
+    """The cinema's name in Simplified Chinese."""
+    name_en: str = "Starlight Cinema"
+    """The cinema's name in English."""
+    timezone: str = "Asia/Shanghai"
+    """IANA time zone used to show and interpret local times."""
+    currency: Literal["CNY"] = "CNY"
+    """Currency; prices are integer fen."""
+    language: Literal["zh", "en"] = "zh"
+    """Language terminals start in."""
+    cleaning_minutes: int = Field(default=15, ge=0, le=240)
+    """Minutes between one showtime's end and the next start in the same auditorium."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"an IANA time zone such as Asia/Shanghai, got {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class TerminalConfig(_Section):
+    id: str = Field(default="counter-1", min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Stable identifier of this terminal."""
+    name: str = Field(default="Counter 1", min_length=1, max_length=40)
+    """Display name of this terminal."""
+    mode: Literal["counter", "kiosk", "door"] = "counter"
+    """Mode opened by default."""
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///boxoffice.db"
+    """SQLAlchemy URL; a relative SQLite path is relative to the config file."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") or value.startswith("postgresql")):
+            raise ValueError(f"a sqlite:///PATH or postgresql+psycopg://… URL, got {value!r}")
+        return value
+
+
+class HoldsConfig(_Section):
+    counter_seconds: int = Field(default=600, ge=30, le=3600)
+    """Seconds a counter hold lasts."""
+    kiosk_seconds: int = Field(default=300, ge=30, le=3600)
+    """Seconds a kiosk hold lasts."""
+
+    def seconds_for(self, channel: str) -> int:
+        """Hold time for a sales channel ("counter" or "kiosk")."""
+        return self.kiosk_seconds if channel == "kiosk" else self.counter_seconds
+
+
+class StaffConfig(_Section):
+    max_pin_attempts: int = Field(default=5, ge=1, le=20)
+    """Wrong PINs in a row before a lockout."""
+    lockout_seconds: int = Field(default=300, ge=10, le=86400)
+    """Length of a lockout in seconds."""
+
+
+class Config(_Section):
+    """The whole of kiosk.toml."""
+
+    site: SiteConfig = SiteConfig()
+    terminal: TerminalConfig = TerminalConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    holds: HoldsConfig = HoldsConfig()
+    staff: StaffConfig = StaffConfig()
+    source: Path = Field(default=Path("kiosk.toml"), exclude=True)
+    """Where this config was read from (not a key of the file)."""
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the config's folder."""
+        url = self.database.url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            relative = url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:" and not Path(relative).is_absolute():
+                return "sqlite:///" + str((self.source.parent / relative).resolve())
+        return url
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see the documented kiosk.toml)"
+    if kind == "missing":
+        return "required key is missing"
+    value = error.get("input")
+    shown = f", got {value!r}" if not isinstance(value, dict) else ", got a table"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number{shown}"
+    if kind in ("string_type",):
+        return f"expected a text string{shown}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false{shown}"
+    if kind == "model_type":
+        return f"expected a table{shown}"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"expected one of {expected}{shown}"
+    if kind == "value_error":
+        return "expected " + str(error.get("ctx", {}).get("error", error["msg"]))
+    return f"{error['msg']}{shown}"
+
+
+def parse_config(text: str, source: Path) -> Config:
+    """Parse the text of a config file; raise ConfigError naming ``source`` and each bad key."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{source}: not valid TOML: {exc}"]) from None
+    try:
+        return Config.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            problems.append(f"{source}: {key}: {_describe(error)}")
+        raise ConfigError(problems) from None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate a config file (``./kiosk.toml`` when no path is given)."""
+    source = Path(path) if path is not None else DEFAULT_CONFIG
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{source}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{source}: cannot be read: {exc}"]) from None
+    return parse_config(text, source.resolve() if source.exists() else source)
