@@ -1,0 +1,278 @@
+"""The command line: ``boxoffice`` (counter app and operations) and ``kiosk`` (self-service app).
+
+Every command reads ``kiosk.toml`` (``--config PATH``, else ``./kiosk.toml``). Problems a person can fix — a bad
+config, a bad import file, a store that needs an upgrade — are printed as plain messages with exit code 1,
+never as a traceback. Textual and the app are imported only by the commands that open it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kiosk.config import Config, ConfigError, load_config
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Config file to use (default: ./kiosk.toml).",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fail(lines: list[str] | str) -> None:
+    """Print problems to stderr and exit with status 1."""
+    for line in [lines] if isinstance(lines, str) else lines:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def problems_reported() -> Iterator[None]:
+    """Turn the errors a person can act on into messages and exit status 1."""
+    from sqlalchemy.exc import OperationalError
+
+    from boxoffice.errors import BoxOfficeError
+
+    try:
+        yield
+    except ConfigError as exc:
+        fail(exc.problems)
+    except BoxOfficeError as exc:
+        fail(getattr(exc, "problems", None) or f"error: {exc.message}")
+    except OperationalError as exc:
+        fail(f"error: the store cannot be used: {exc.orig}")
+    except OSError as exc:
+        fail(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
+
+
+def _config(config_path: Path | None) -> Config:
+    with problems_reported():
+        return load_config(config_path)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _engine(config: Config) -> Any:
+    from db.engine import make_engine
+
+    return make_engine(config.database_url)
+
+
+def _require_current_schema(config: Config, engine: Any) -> None:
+    from db.migrate import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        state = "is empty" if current is None else f"is at schema {current}"
+        fail(
+            f"The store {config.database.url} {state}; this version needs schema {head}.\n"
+            f"Run: boxoffice --config {config.source} db upgrade   (or `boxoffice demo` for the demo cinema)"
+        )
+
+
+def _open_app(config: Config, engine: Any, mode: str) -> None:
+    from kiosk.app import BoxOfficeApp
+    from kiosk.logging_setup import setup_logging
+
+    setup_logging(config)
+    BoxOfficeApp(config, engine, mode=mode).run()
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@CONFIG_OPTION
+@click.pass_context
+def boxoffice(ctx: click.Context, config_path: Path | None) -> None:
+    """Cinema box office. Without a command, opens the counter app."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand is None:
+        config = _config(config_path)
+        with problems_reported():
+            engine = _engine(config)
+            _require_current_schema(config, engine)
+        _open_app(config, engine, "counter")
+
+
+def _context_config(ctx: click.Context, config_path: Path | None) -> Config:
+    return _config(config_path or ctx.obj.get("config_path"))
+
+
+@boxoffice.command()
+@CONFIG_OPTION
+@click.option("--load-only", is_flag=True, help="Create and fill the store, print the PINs, do not open the app.")
+@click.pass_context
+def demo(ctx: click.Context, config_path: Path | None, load_only: bool) -> None:
+    """Create or upgrade the store, load the demo cinema if it is empty, print the demo PINs, open the app."""
+    from boxoffice.demo import DEMO_STAFF, load_demo
+    from db.engine import transaction
+    from db.migrate import upgrade
+
+    config = _context_config(ctx, config_path)
+    with problems_reported():
+        engine = _engine(config)
+        upgrade(engine)
+        with transaction(engine) as session:
+            result = load_demo(
+                session,
+                now=_now(),
+                zone=config.site.zone,
+                cleaning_minutes=config.site.cleaning_minutes,
+                site_names=(config.site.name_zh, config.site.name_en),
+            )
+    click.echo(f"Store: {config.database_url}")
+    click.echo(
+        f"Demo cinema: added {result.auditoriums} halls ({result.seats} seats), {result.films} films, "
+        f"{result.showtimes} showtimes, {result.staff} staff."
+    )
+    click.echo("Demo staff (number / PIN):")
+    for code, name, role, pin in DEMO_STAFF:
+        click.echo(f"  {code} / {pin}   {name}  {role}")
+    if not load_only:
+        _open_app(config, engine, "counter")
+
+
+@boxoffice.group("db")
+def db_group() -> None:
+    """The store: schema upgrades."""
+
+
+@db_group.command("upgrade")
+@CONFIG_OPTION
+@click.pass_context
+def db_upgrade(ctx: click.Context, config_path: Path | None) -> None:
+    """Bring an empty or older store to the latest schema."""
+    from db.migrate import current_revision, upgrade
+
+    config = _context_config(ctx, config_path)
+    with problems_reported():
+        engine = _engine(config)
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    click.echo(f"Store {config.database.url}: schema {before or 'empty'} -> {after}")
+
+
+@boxoffice.group("config")
+def config_group() -> None:
+    """kiosk.toml: validation."""
+
+
+@config_group.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def config_check(ctx: click.Context, path: Path | None) -> None:
+    """Validate a config file (default: the --config file or ./kiosk.toml). Exit 0 when fine, 1 when not."""
+    target = path or ctx.obj.get("config_path")
+    try:
+        config = load_config(target)
+    except ConfigError as exc:
+        fail(exc.problems)
+    click.echo(f"{config.source}: OK (terminal {config.terminal.id}, {config.terminal.mode}, {config.database.url})")
+
+
+@boxoffice.group("import")
+def import_group() -> None:
+    """Import seat plans, schedules and price cards from text files."""
+
+
+def _import(ctx: click.Context, config_path: Path | None, action: Callable[[Any, Config], str]) -> None:
+    from db.engine import transaction
+
+    config = _context_config(ctx, config_path)
+    with problems_reported():
+        engine = _engine(config)
+        _require_current_schema(config, engine)
+        with transaction(engine) as session:
+            message = action(session, config)
+    click.echo(message)
+
+
+@import_group.command("seatplan")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--auditorium", "name", default=None, help="Auditorium name (default: the plan's name: header).")
+@CONFIG_OPTION
+@click.pass_context
+def import_seatplan_cmd(ctx: click.Context, file: Path, name: str | None, config_path: Path | None) -> None:
+    """Validate a seat-plan file and create or update its auditorium."""
+    from boxoffice.auditoriums import import_seatplan
+    from boxoffice.seatplan import parse_seatplan
+
+    def action(session: Any, config: Config) -> str:
+        plan = parse_seatplan(file.read_text(encoding="utf-8"), str(file))
+        result = import_seatplan(session, plan, name=name, now=_now())
+        verb = "created" if result.created else "updated"
+        return (
+            f"{name or plan.name}: {verb}; {result.seats_added} seats added, {result.seats_updated} updated, "
+            f"{result.seats_retired} retired"
+        )
+
+    _import(ctx, config_path, action)
+
+
+@import_group.command("schedule")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+@click.pass_context
+def import_schedule_cmd(ctx: click.Context, file: Path, config_path: Path | None) -> None:
+    """Import a schedule CSV (film, auditorium, start, format, price_card); all rows or none."""
+    from boxoffice.schedule import import_schedule
+
+    def action(session: Any, config: Config) -> str:
+        result = import_schedule(
+            session,
+            file.read_text(encoding="utf-8"),
+            zone=config.site.zone,
+            cleaning_minutes=config.site.cleaning_minutes,
+            source=str(file),
+        )
+        return f"{file}: {result.showtimes_added} showtimes and {result.films_added} new films imported"
+
+    _import(ctx, config_path, action)
+
+
+@import_group.command("prices")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+@click.pass_context
+def import_prices_cmd(ctx: click.Context, file: Path, config_path: Path | None) -> None:
+    """Import ticket types and price cards from a TOML file (see docs/pricing.md)."""
+    from boxoffice.pricecards import import_price_cards
+
+    def action(session: Any, config: Config) -> str:
+        result = import_price_cards(session, file.read_text(encoding="utf-8"), source=str(file))
+        return f"{file}: {result.ticket_types} ticket types, {result.price_cards} price cards, {result.prices} prices"
+
+    _import(ctx, config_path, action)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@CONFIG_OPTION
+@click.option("--mode", type=click.Choice(["kiosk", "door"]), default="kiosk", help="Self-service kiosk or door.")
+def kiosk(config_path: Path | None, mode: str) -> None:
+    """Self-service kiosk: buy or collect tickets."""
+    config = _config(config_path)
+    with problems_reported():
+        engine = _engine(config)
+        _require_current_schema(config, engine)
+    _open_app(config, engine, mode)
+
+
+def boxoffice_main() -> None:
+    """Entry point of ``boxoffice``."""
+    boxoffice(obj={})
+
+
+def kiosk_main() -> None:
+    """Entry point of ``kiosk``."""
+    kiosk()
