@@ -145,17 +145,19 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def parse_config(text: str, source: Path) -> Config:
-    """Parse the text of a config file; raise ConfigError naming ``source`` and each bad key."""
+    """Parse the text of a config file; raise ConfigError naming ``source`` (as given) and each bad key."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{source}: not valid TOML: {exc}"]) from None
     try:
-        return Config.model_validate({**raw, "source": source})
+        return Config.model_validate({**raw, "source": source.absolute()})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            if key == "source":
+                key = "source (not a kiosk.toml key)"
             problems.append(f"{source}: {key}: {_describe(error)}")
         raise ConfigError(problems) from None
 
@@ -169,4 +171,4 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError([f"{source}: file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{source}: cannot be read: {exc}"]) from None
-    return parse_config(text, source.resolve() if source.exists() else source)
+    return parse_config(text, source)
