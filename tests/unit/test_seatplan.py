@@ -201,7 +201,8 @@ def test_demo_plans_parse_and_cover_the_demo_cinema() -> None:
     assert 280 <= plans["IMAX Hall"].seat_count <= 320
     assert 36 <= plans["VIP Hall"].seat_count <= 44
     assert {"couple-left", "couple-right"} <= {seat.kind for seat in plans["VIP Hall"].seats}
-    assert {seat.zone for seat in plans["VIP Hall"].seats} == {"vip"}
+    assert {seat.zone for seat in plans["VIP Hall"].seats} == {"vip", "couple"}
+    assert all(seat.zone == "couple" for seat in plans["VIP Hall"].seats if seat.kind.startswith("couple"))
 
 
 def test_big_hall_has_800_seats_two_aisles_and_every_kind() -> None:
