@@ -91,6 +91,13 @@ class HoldsConfig(_Section):
         return self.kiosk_seconds if channel == "kiosk" else self.counter_seconds
 
 
+class SeatingConfig(_Section):
+    no_single_gaps: bool = True
+    """Refuse selections that leave one empty seat stranded (a supervisor may override)."""
+    counter_only_last: int = Field(default=10, ge=0, le=500)
+    """The last this-many free seats of a showtime are sold only at the counter."""
+
+
 class StaffConfig(_Section):
     max_pin_attempts: int = Field(default=5, ge=1, le=20)
     """Wrong PINs in a row before a lockout."""
@@ -105,6 +112,7 @@ class Config(_Section):
     terminal: TerminalConfig = TerminalConfig()
     database: DatabaseConfig = DatabaseConfig()
     holds: HoldsConfig = HoldsConfig()
+    seating: SeatingConfig = SeatingConfig()
     staff: StaffConfig = StaffConfig()
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)
     """Where this config was read from (not a key of the file)."""

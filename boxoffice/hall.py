@@ -1,0 +1,146 @@
+"""A hall as the seat rules, best-available and the seat map see it: frozen values, no database rows.
+
+:class:`Hall` is static (the seat plan); :class:`SeatStatus` per seat is what changes during a showtime.
+Rows are split into *blocks* of seats that touch each other; a break in grid columns (an aisle or a gap in the
+plan) ends a block, which is what "against an aisle" means for the single-seat rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+
+from sqlmodel import Session, select
+
+from db.models import Auditorium, Seat
+
+
+class SeatStatus(StrEnum):
+    """What a seat of a showtime is right now, from one terminal's point of view."""
+
+    FREE = "free"
+    MINE = "mine"  # held by this terminal (selected)
+    HELD = "held"  # held by another terminal
+    SOLD = "sold"
+    BLOCKED = "blocked"  # broken: not for sale at all
+    HOUSE = "house"  # kept back: a supervisor may sell it
+
+
+@dataclass(frozen=True)
+class HallSeat:
+    """One seat of a hall."""
+
+    id: int
+    row_label: str
+    number: int
+    grid_row: int
+    grid_col: int
+    kind: str = "standard"
+    zone: str = "standard"
+    blocked: bool = False
+    house: bool = False
+
+    @property
+    def label(self) -> str:
+        """``F7``, or ``5-12`` in numbered rows."""
+        return f"{self.row_label}-{self.number}" if self.row_label.isdigit() else f"{self.row_label}{self.number}"
+
+    @property
+    def is_couple(self) -> bool:
+        """Half of a couple (sofa) seat."""
+        return self.kind.startswith("couple")
+
+
+@dataclass(frozen=True)
+class Hall:
+    """An auditorium's seats and geometry."""
+
+    id: int
+    name: str
+    name_en: str
+    screen_side: str
+    grid_rows: int
+    grid_cols: int
+    seats: tuple[HallSeat, ...]
+    _by_id: dict[int, HallSeat] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({seat.id: seat for seat in self.seats})
+
+    def seat(self, seat_id: int) -> HallSeat:
+        """The seat with this id."""
+        return self._by_id[seat_id]
+
+    @cached_property
+    def rows(self) -> tuple[tuple[HallSeat, ...], ...]:
+        """Seat rows in plan order (top of the plan first), each ordered left to right."""
+        by_row: dict[int, list[HallSeat]] = {}
+        for seat in self.seats:
+            by_row.setdefault(seat.grid_row, []).append(seat)
+        return tuple(tuple(sorted(row, key=lambda s: s.grid_col)) for _, row in sorted(by_row.items()))
+
+    @cached_property
+    def blocks(self) -> tuple[tuple[HallSeat, ...], ...]:
+        """Runs of touching seats within a row; an aisle or gap in the plan ends a run."""
+        result: list[tuple[HallSeat, ...]] = []
+        for row in self.rows:
+            run = [row[0]]
+            for seat in row[1:]:
+                if seat.grid_col == run[-1].grid_col + 1:
+                    run.append(seat)
+                else:
+                    result.append(tuple(run))
+                    run = [seat]
+            result.append(tuple(run))
+        return tuple(result)
+
+    def partner(self, seat: HallSeat) -> HallSeat | None:
+        """The other half of a couple seat."""
+        if not seat.is_couple:
+            return None
+        step = 1 if seat.kind == "couple-left" else -1
+        for other in self._row_of(seat):
+            if other.grid_col == seat.grid_col + step:
+                return other
+        return None
+
+    def _row_of(self, seat: HallSeat) -> tuple[HallSeat, ...]:
+        for row in self.rows:
+            if row[0].grid_row == seat.grid_row:
+                return row
+        return ()
+
+
+@dataclass(frozen=True)
+class ClaimInfo:
+    """Who has a seat of a showtime, for the map's explanations ("held by Kiosk 2, expires in 01:42")."""
+
+    seat_id: int
+    status: str  # "held" or "sold"
+    terminal_id: str
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+def load_hall(session: Session, auditorium_id: int) -> Hall:
+    """Read an auditorium's current (not retired) seats."""
+    auditorium = session.get(Auditorium, auditorium_id)
+    if auditorium is None:
+        raise LookupError(f"no auditorium {auditorium_id}")
+    seats = session.exec(
+        select(Seat).where(Seat.auditorium_id == auditorium_id, Seat.retired == False)  # noqa: E712
+    ).all()
+    return Hall(
+        id=auditorium_id,
+        name=auditorium.name,
+        name_en=auditorium.name_en,
+        screen_side=auditorium.screen_side,
+        grid_rows=auditorium.grid_rows,
+        grid_cols=auditorium.grid_cols,
+        seats=tuple(
+            HallSeat(s.id, s.row_label, s.number, s.grid_row, s.grid_col, s.kind, s.zone, s.blocked, s.house)  # type: ignore[arg-type]
+            for s in sorted(seats, key=lambda s: (s.grid_row, s.grid_col))
+        ),
+    )
