@@ -136,6 +136,7 @@ class SaleOrder(SQLModel, table=True):
     """An order: tickets of one showtime sold together, with their payments."""
 
     __tablename__ = "sale_order"
+    __table_args__ = (Index("ux_sale_order_request_key", "request_key", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=20)
@@ -146,6 +147,8 @@ class SaleOrder(SQLModel, table=True):
     status: str = Field(default="paid", max_length=12)
     total_fen: int
     customer_phone: str | None = Field(default=None, max_length=20)
+    request_key: str | None = Field(default=None, max_length=64)
+    """Client-chosen key of the sale request: submitting the same sale twice creates one order."""
     created_at: datetime
 
 
@@ -222,3 +225,13 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     subject: str = Field(default="", max_length=80)
     detail: str = ""
+
+
+class Terminal(SQLModel, table=True):
+    """A counter, kiosk or door terminal of the site; its name explains holds ("held by Kiosk 2")."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=40)
+    mode: str = Field(max_length=8)
+    last_seen_at: datetime | None = None
+    state: str = Field(default="", max_length=200)
