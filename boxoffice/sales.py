@@ -1,0 +1,198 @@
+"""Completing a sale: the terminal's holds become an order with its tickets and payments, in one transaction.
+
+Validate, lock, stay idempotent, audit: the seats must still be held by this terminal, the seat rules must pass
+(or be overridden by a supervisor with a reason), the price is computed here from the price card (never taken
+from the screen), the tenders must settle the total. Any failure raises and the caller's transaction writes
+nothing: the seats stay held and the cashier can try again. The same request key submitted twice returns the
+first order instead of selling again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from sqlmodel import Session, select
+
+from boxoffice import audit
+from boxoffice.errors import BoxOfficeError
+from boxoffice.hall import load_hall
+from boxoffice.holds import live_claims
+from boxoffice.pricing import Breakdown, ShowContext, load_price_card, load_ticket_types, price_order
+from boxoffice.privacy import valid_phone
+from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
+from boxoffice.staff import StaffMember
+from boxoffice.tender import Tender, settle
+from db.models import Payment, SaleOrder, SeatClaim, Showtime, Ticket, TicketType
+
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over a counter
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """One seat and the ticket type chosen for it."""
+
+    seat_id: int
+    ticket_type: str
+
+
+@dataclass(frozen=True)
+class SaleRequest:
+    """Everything a terminal asks for when it completes a sale."""
+
+    showtime_id: int
+    lines: tuple[SaleLine, ...]
+    tenders: tuple[Tender, ...]
+    channel: str
+    terminal_id: str
+    staff: StaffMember | None
+    request_key: str
+    phone: str | None = None
+    overrides: frozenset[str] = frozenset()
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SaleResult:
+    """The completed order."""
+
+    order_id: int
+    reference: str
+    breakdown: Breakdown
+    change_fen: int
+    ticket_ids: tuple[int, ...] = field(default=())
+    repeated: bool = False
+
+
+def new_reference(now: datetime, zone: tzinfo) -> str:
+    """A short order reference a person can read out: ``1204-K7QH2M`` (local month and day, six characters)."""
+    suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    return f"{now.astimezone(zone):%m%d}-{suffix}"
+
+
+def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...], channel: str,
+               zone: tzinfo) -> Breakdown:
+    """The price breakdown of seats and ticket types for a showtime, computed from its price card."""
+    showtime = session.get(Showtime, showtime_id)
+    if showtime is None:
+        raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
+    hall = load_hall(session, showtime.auditorium_id)
+    card = load_price_card(session, showtime.price_card_id)
+    show = ShowContext(starts_local=showtime.starts_at.astimezone(zone), format=showtime.format)
+    seats = [(hall.seat(line.seat_id).label, hall.seat(line.seat_id).zone) for line in lines]
+    types = load_ticket_types(session)
+    if channel != "counter":
+        kiosk_types = {t.code for t in types if t.kiosk_allowed}
+        refused = sorted({line.ticket_type for line in lines} - kiosk_types)
+        if refused:
+            raise BoxOfficeError("ticket_type_counter_only", "ticket type sold at the counter only",
+                                 ticket_type=refused[0])
+    return price_order(card, show, seats, [line.ticket_type for line in lines], types)
+
+
+def complete_sale(
+    session: Session, *, request: SaleRequest, now: datetime, zone: tzinfo, rules: SeatRules
+) -> SaleResult:
+    """Turn this terminal's holds into a paid order with tickets, in the caller's transaction.
+
+    Raises:
+        BoxOfficeError: ``sale_empty``; ``hold_lost`` (``seats``: labels no longer held by this terminal);
+            ``seat_rules`` (``rules``: the violated rule codes); ``override_not_allowed``; ``phone_invalid``;
+            pricing and tender codes from :mod:`boxoffice.pricing` and :mod:`boxoffice.tender`;
+            ``payment_incomplete`` when the tenders do not cover the total.
+    """
+    repeated = _existing(session, request.request_key)
+    if repeated is not None:
+        return repeated
+    if not request.lines:
+        raise BoxOfficeError("sale_empty", "no seats selected")
+    if request.phone is not None and not valid_phone(request.phone):
+        raise BoxOfficeError("phone_invalid", "not a mainland mobile number")
+    showtime = session.get(Showtime, request.showtime_id)
+    if showtime is None or showtime.status != "scheduled" or showtime.ends_at <= now:
+        raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=request.showtime_id)
+    hall = load_hall(session, showtime.auditorium_id)
+    claims = live_claims(session, showtime_id=request.showtime_id, now=now)
+    seat_ids = frozenset(line.seat_id for line in request.lines)
+    lost = [sid for sid in seat_ids
+            if (claim := claims.get(sid)) is None or claim.status != "held" or claim.terminal_id != request.terminal_id]
+    if lost:
+        raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=sorted(hall.seat(s).label for s in lost))
+
+    unavailable = frozenset(sid for sid in claims if sid not in seat_ids)
+    violations = check_selection(hall, unavailable=unavailable, selection=seat_ids, channel=request.channel,
+                                 rules=rules, explicit=True)
+    can_override = request.staff is not None and request.staff.can("override")
+    if violations and not is_allowed(violations, can_override=can_override, overridden=request.overrides):
+        raise BoxOfficeError("seat_rules", "the selection breaks seat rules",
+                             rules=sorted({v.code for v in violations}),
+                             seats=sorted({label for v in violations for label in v.seat_labels}))
+    if violations and not request.override_reason:
+        raise BoxOfficeError("override_reason_missing", "an override needs a reason")
+
+    breakdown = quote_sale(session, showtime_id=request.showtime_id, lines=request.lines, channel=request.channel,
+                           zone=zone)
+    settlement = settle(breakdown.total_fen, list(request.tenders))
+    if not settlement.is_complete:
+        raise BoxOfficeError("payment_incomplete", "the payment does not cover the total",
+                             remaining_fen=settlement.remaining_fen)
+
+    staff_id = request.staff.id if request.staff else None
+    order = SaleOrder(reference=_unique_reference(session, now, zone), showtime_id=request.showtime_id,
+                      channel=request.channel, terminal_id=request.terminal_id, staff_id=staff_id,
+                      total_fen=breakdown.total_fen, customer_phone=request.phone,
+                      request_key=request.request_key, created_at=now)
+    session.add(order)
+    session.flush()
+    claim_rows = {c.seat_id: c for c in session.exec(
+        select(SeatClaim).where(SeatClaim.showtime_id == request.showtime_id)
+        .where(SeatClaim.seat_id.in_(seat_ids), SeatClaim.released_at.is_(None))  # type: ignore[attr-defined,union-attr]
+    ).all()}
+    types = {t.code: t for t in session.exec(select(TicketType)).all()}
+    tickets = []
+    for line, priced in zip(request.lines, breakdown.lines, strict=True):
+        claim = claim_rows[line.seat_id]
+        claim.status, claim.order_id, claim.expires_at = "sold", order.id, None
+        session.add(claim)
+        ticket = Ticket(order_id=order.id, claim_id=claim.id, showtime_id=request.showtime_id,  # type: ignore[arg-type]
+                        seat_id=line.seat_id, ticket_type_id=types[line.ticket_type].id,  # type: ignore[arg-type]
+                        price_fen=priced.price_fen, fee_fen=priced.fee_fen, secret=secrets.token_urlsafe(24))
+        session.add(ticket)
+        tickets.append(ticket)
+    for tender in settlement.payments:
+        session.add(Payment(order_id=order.id, method=tender.method, amount_fen=tender.amount_fen,  # type: ignore[arg-type]
+                            tendered_fen=tender.tendered_fen,
+                            change_fen=settlement.change_fen if tender.method == "cash" else None,
+                            reference=tender.reference, created_at=now))
+    session.flush()
+    audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id, action="sale",
+                 subject=order.reference, total_fen=breakdown.total_fen,
+                 seats=[hall.seat(line.seat_id).label for line in request.lines],
+                 payments=[t.method for t in settlement.payments])
+    if violations:
+        audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id, action="seat_rules.override",
+                     subject=order.reference, rules=sorted({v.code for v in violations}),
+                     reason=request.override_reason)
+    return SaleResult(order.id, order.reference, breakdown, settlement.change_fen,  # type: ignore[arg-type]
+                      tuple(t.id for t in tickets))  # type: ignore[misc]
+
+
+def _existing(session: Session, request_key: str) -> SaleResult | None:
+    order = session.exec(select(SaleOrder).where(SaleOrder.request_key == request_key)).first()
+    if order is None:
+        return None
+    tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
+    change = sum(p.change_fen or 0 for p in session.exec(select(Payment).where(Payment.order_id == order.id)).all())
+    empty = Breakdown(lines=(), subtotal_fen=order.total_fen, fees_fen=0, discount_fen=0,
+                      total_fen=order.total_fen, id_check_needed=False)
+    return SaleResult(order.id, order.reference, empty, change,  # type: ignore[arg-type]
+                      tuple(t.id for t in tickets), repeated=True)  # type: ignore[misc]
+
+
+def _unique_reference(session: Session, now: datetime, zone: tzinfo) -> str:
+    for _ in range(10):
+        reference = new_reference(now, zone)
+        if session.exec(select(SaleOrder.id).where(SaleOrder.reference == reference)).first() is None:
+            return reference
+    raise BoxOfficeError("reference_exhausted", "could not make a unique order reference")
