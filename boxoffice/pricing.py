@@ -1,0 +1,298 @@
+"""What a seat costs: the price-card rule of docs/pricing.md as pure functions over frozen values.
+
+A showtime is priced by one card. For a seat, the card's rows for the seat's zone and the chosen ticket type
+that match the showtime (its local day, time of day and format) are taken, and the row with the most limits
+wins. A ticket type without a matching row is not offered for that seat. Keeping the rule pure (no session in
+:func:`price_for`, :func:`offered_types` or :func:`price_order`) lets the seat map ask "what may this seat be
+sold as?" for hundreds of seats without a query each, and lets the rule be tested with hand-built cards.
+
+The only part that reads the store is at the bottom: :func:`load_price_card` and :func:`load_ticket_types`
+turn rows into the values used here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+
+from sqlmodel import Session, select
+
+from boxoffice.errors import BoxOfficeError
+from db.models import Price, PriceCard, TicketType
+
+ANY = "any"
+WEEKDAY, WEEKEND = "weekday", "weekend"
+MATINEE, EVENING = "matinee", "evening"
+KIOSK = "kiosk"
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One row of a price card: an amount for a zone and ticket type, optionally limited to some showtimes."""
+
+    zone: str
+    ticket_type: str  # the ticket type's code
+    day_kind: str  # any | weekday | weekend
+    period: str  # any | matinee | evening
+    format: str  # any, or a showtime format matched exactly ("3D", "IMAX 3D")
+    amount_fen: int
+
+    @property
+    def limits(self) -> int:
+        """How many of day, period and format this row is limited by; more limits wins."""
+        return sum(value != ANY for value in (self.day_kind, self.period, self.format))
+
+
+@dataclass(frozen=True)
+class TicketTypeInfo:
+    """A ticket type as the counter and kiosk show it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    needs_id_check: bool = False
+    kiosk_allowed: bool = True
+    sort_order: int = 0
+
+
+@dataclass(frozen=True)
+class PriceCardInfo:
+    """A price card with its rows."""
+
+    name: str
+    matinee_until: time  # showtimes starting before this local time are matinee, later ones evening
+    service_fee_fen: int  # per ticket, shown separately
+    rows: tuple[PriceRow, ...]
+
+
+@dataclass(frozen=True)
+class ShowContext:
+    """A showtime as pricing sees it: when it starts (local time of the site) and in what format.
+
+    ``holidays`` are local dates priced like a weekend (public holidays such as 国庆); empty by default.
+    """
+
+    starts_local: datetime
+    format: str
+    holidays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.starts_local.tzinfo is None:
+            raise ValueError("ShowContext.starts_local must be timezone-aware (the site's zone)")
+
+
+def show_context(
+    starts_at: datetime, format: str, *, zone: tzinfo, holidays: frozenset[date] = frozenset()
+) -> ShowContext:
+    """The pricing context of a showtime whose ``starts_at`` is UTC-aware, seen from the site's ``zone``."""
+    return ShowContext(starts_at.astimezone(zone), format, holidays)
+
+
+def day_kind_of(starts_local: datetime, holidays: frozenset[date] = frozenset()) -> str:
+    """``weekend`` on Saturday, Sunday and the given holidays (by local date), else ``weekday``."""
+    day = starts_local.date()
+    return WEEKEND if day.weekday() >= 5 or day in holidays else WEEKDAY
+
+
+def period_of(starts_local: datetime, matinee_until: time) -> str:
+    """``matinee`` when the showtime starts strictly before ``matinee_until`` (local), else ``evening``."""
+    return MATINEE if starts_local.time() < matinee_until else EVENING
+
+
+def _row_matches(row: PriceRow, day_kind: str, period: str, format: str) -> bool:
+    return row.day_kind in (ANY, day_kind) and row.period in (ANY, period) and row.format in (ANY, format)
+
+
+def _precedence(row: PriceRow) -> tuple[int, bool, bool, bool]:
+    # Most limits wins (docs/pricing.md). Between rows with as many limits, a format limit beats a day
+    # limit, which beats a period limit: the unique constraint on prices then leaves exactly one winner, so
+    # the result never depends on row order (a weekend 3D show on the demo card takes the 3D row, not the
+    # weekend row).
+    return (row.limits, row.format != ANY, row.day_kind != ANY, row.period != ANY)
+
+
+def matching_row(card: PriceCardInfo, show: ShowContext, zone: str, ticket_type: str) -> PriceRow | None:
+    """The row that prices this zone and ticket type for the showtime, or None when none matches."""
+    day_kind = day_kind_of(show.starts_local, show.holidays)
+    period = period_of(show.starts_local, card.matinee_until)
+    candidates = [
+        row
+        for row in card.rows
+        if row.zone == zone
+        and row.ticket_type == ticket_type
+        and _row_matches(row, day_kind, period, show.format)
+    ]
+    return max(candidates, key=_precedence, default=None)
+
+
+def price_for(card: PriceCardInfo, show: ShowContext, zone: str, ticket_type: str) -> int | None:
+    """The ticket price in fen (without the service fee) for a seat's zone and a ticket type code, or None."""
+    row = matching_row(card, show, zone, ticket_type)
+    return None if row is None else row.amount_fen
+
+
+def offered_types(
+    card: PriceCardInfo, show: ShowContext, zone: str, types: Iterable[TicketTypeInfo], *, channel: str
+) -> tuple[TicketTypeInfo, ...]:
+    """The ticket types that may be sold for a seat of this zone, in ``sort_order`` (then code).
+
+    Args:
+        card: the showtime's price card.
+        show: the showtime.
+        zone: the seat's zone.
+        types: all ticket types.
+        channel: ``"counter"`` or ``"kiosk"``; at a kiosk only ``kiosk_allowed`` types are offered.
+    """
+    return tuple(
+        sorted(
+            (
+                info
+                for info in types
+                if (channel != KIOSK or info.kiosk_allowed)
+                and price_for(card, show, zone, info.code) is not None
+            ),
+            key=lambda info: (info.sort_order, info.code),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    """One ticket of an order as priced."""
+
+    seat_label: str
+    ticket_type: str
+    type_name_zh: str
+    type_name_en: str
+    price_fen: int
+    fee_fen: int
+    needs_id_check: bool
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """An order's prices: one line per seat and the totals the customer is shown before paying.
+
+    ``total_fen = subtotal_fen + fees_fen - discount_fen``. Discounts are not applied yet: ``discount_fen`` is
+    always 0 until promotions exist; they will reduce the total here and nowhere else.
+    """
+
+    lines: tuple[Line, ...]
+    subtotal_fen: int
+    fees_fen: int
+    discount_fen: int
+    total_fen: int
+    id_check_needed: bool
+
+
+def price_order(
+    card: PriceCardInfo,
+    show: ShowContext,
+    seats: Sequence[tuple[str, str]],
+    choice: Sequence[str],
+    types: Iterable[TicketTypeInfo],
+    *,
+    channel: str = "counter",
+) -> Breakdown:
+    """Price an order: ``choice[i]`` is the ticket type code for ``seats[i]`` (a ``(seat_label, zone)`` pair).
+
+    The card's service fee is charged per ticket.
+
+    Raises:
+        BoxOfficeError: ``ticket_choice_mismatch`` when there is not one type per seat;
+            ``ticket_type_unknown`` for a code that is not a ticket type; ``ticket_type_not_offered`` for a
+            type not allowed at a kiosk when ``channel`` is ``"kiosk"``; ``price_missing`` (with ``seat`` and
+            ``ticket_type``) when the card has no price for that type in that seat's zone at this showtime.
+    """
+    if len(seats) != len(choice):
+        raise BoxOfficeError(
+            "ticket_choice_mismatch",
+            f"{len(seats)} seats but {len(choice)} ticket types chosen",
+            seats=len(seats),
+            types=len(choice),
+        )
+    by_code = {info.code: info for info in types}
+    lines: list[Line] = []
+    for (seat_label, zone), code in zip(seats, choice, strict=True):
+        info = by_code.get(code)
+        if info is None:
+            raise BoxOfficeError("ticket_type_unknown", f"no ticket type {code!r}", ticket_type=code)
+        if channel == KIOSK and not info.kiosk_allowed:
+            raise BoxOfficeError(
+                "ticket_type_not_offered",
+                f"{code} tickets are not sold at kiosks",
+                seat=seat_label,
+                ticket_type=code,
+            )
+        amount = price_for(card, show, zone, code)
+        if amount is None:
+            raise BoxOfficeError(
+                "price_missing",
+                f"price card {card.name!r} has no {code} price for seat {seat_label} ({zone}) "
+                "at this showtime",
+                seat=seat_label,
+                ticket_type=code,
+            )
+        lines.append(
+            Line(
+                seat_label,
+                code,
+                info.name_zh,
+                info.name_en,
+                amount,
+                card.service_fee_fen,
+                info.needs_id_check,
+            )
+        )
+    subtotal = sum(line.price_fen for line in lines)
+    fees = sum(line.fee_fen for line in lines)
+    discount = 0
+    return Breakdown(
+        lines=tuple(lines),
+        subtotal_fen=subtotal,
+        fees_fen=fees,
+        discount_fen=discount,
+        total_fen=subtotal + fees - discount,
+        id_check_needed=any(line.needs_id_check for line in lines),
+    )
+
+
+# --- Reading the store: the only part of this module that touches a session. -------------------------------
+
+
+def load_price_card(session: Session, price_card_id: int) -> PriceCardInfo:
+    """Read a price card and its rows (ticket types by code).
+
+    Raises:
+        LookupError: no such card.
+    """
+    card = session.get(PriceCard, price_card_id)
+    if card is None:
+        raise LookupError(f"no price card {price_card_id}")
+    result = session.exec(
+        select(Price, TicketType.code)
+        .join(TicketType, TicketType.id == Price.ticket_type_id)  # type: ignore[arg-type]
+        .where(Price.price_card_id == price_card_id)
+        .order_by(Price.id)  # type: ignore[arg-type]
+    ).all()
+    hours, minutes = card.matinee_until.split(":")
+    return PriceCardInfo(
+        name=card.name,
+        matinee_until=time(int(hours), int(minutes)),
+        service_fee_fen=card.service_fee_fen,
+        rows=tuple(
+            PriceRow(price.zone, code, price.day_kind, price.period, price.format, price.amount_fen)
+            for price, code in result
+        ),
+    )
+
+
+def load_ticket_types(session: Session) -> tuple[TicketTypeInfo, ...]:
+    """All ticket types, in ``sort_order`` (then code)."""
+    query = select(TicketType).order_by(TicketType.sort_order, TicketType.code)  # type: ignore[arg-type]
+    rows = session.exec(query).all()
+    return tuple(
+        TicketTypeInfo(t.code, t.name_zh, t.name_en, t.needs_id_check, t.kiosk_allowed, t.sort_order)
+        for t in rows
+    )
