@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from db.models import Auditorium, Seat
 
@@ -124,23 +124,37 @@ class ClaimInfo:
     expires_at: datetime | None = None
 
 
+_HALL_CACHE: dict[tuple[int, int, int, int], Hall] = {}
+
+
 def load_hall(session: Session, auditorium_id: int) -> Hall:
-    """Read an auditorium's current (not retired) seats."""
+    """Read an auditorium's current (not retired) seats.
+
+    Halls change only when a seat plan is imported, yet every sale needs one, so the result is kept in a small
+    per-process cache keyed by the plan text and the seat rows' count and newest id.
+    """
     auditorium = session.get(Auditorium, auditorium_id)
     if auditorium is None:
         raise LookupError(f"no auditorium {auditorium_id}")
-    seats = session.exec(
-        select(Seat).where(Seat.auditorium_id == auditorium_id, Seat.retired == False)  # noqa: E712
-    ).all()
-    return Hall(
+    live = (Seat.auditorium_id == auditorium_id) & (Seat.retired == False)  # noqa: E712
+    count, newest = session.execute(select(func.count(), func.max(Seat.id)).where(live)).one()
+    key = (auditorium_id, hash((auditorium.plan_text, auditorium.name, auditorium.grid_cols)), count, newest or 0)
+    cached = _HALL_CACHE.get(key)
+    if cached is not None:
+        return cached
+    columns = (Seat.id, Seat.row_label, Seat.number, Seat.grid_row, Seat.grid_col, Seat.kind, Seat.zone,
+               Seat.blocked, Seat.house)
+    rows = session.execute(select(*columns).where(live).order_by(Seat.grid_row, Seat.grid_col)).all()
+    hall = Hall(
         id=auditorium_id,
         name=auditorium.name,
         name_en=auditorium.name_en,
         screen_side=auditorium.screen_side,
         grid_rows=auditorium.grid_rows,
         grid_cols=auditorium.grid_cols,
-        seats=tuple(
-            HallSeat(s.id, s.row_label, s.number, s.grid_row, s.grid_col, s.kind, s.zone, s.blocked, s.house)  # type: ignore[arg-type]
-            for s in sorted(seats, key=lambda s: (s.grid_row, s.grid_col))
-        ),
+        seats=tuple(HallSeat(*row) for row in rows),
     )
+    if len(_HALL_CACHE) > 64:
+        _HALL_CACHE.clear()
+    _HALL_CACHE[key] = hall
+    return hall

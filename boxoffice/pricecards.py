@@ -20,6 +20,7 @@ most specific matching row wins when a seat is priced.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from sqlmodel import Session, select
 from boxoffice.errors import BoxOfficeError
 from db.models import Price, PriceCard, TicketType
 
+_HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
 DAY_KINDS = ("any", "weekday", "weekend")
 PERIODS = ("any", "matinee", "evening")
 
@@ -68,6 +70,9 @@ def import_price_cards(session: Session, text: str, *, source: str = "prices.tom
     known_types = set(types) | {t.code for t in session.exec(select(TicketType)).all()}
     for name, spec in cards.items():
         key = f"price_cards.{name}"
+        until = spec.get("matinee_until", "17:00") if isinstance(spec, dict) else "17:00"
+        if not (isinstance(until, str) and _HHMM.match(until)):
+            problems.append(f"{source}: {key}.matinee_until: expected a local time like \"17:00\", got {until!r}")
         _check_keys(problems, source, key, spec, {"prices": list},
                     {"description": str, "matinee_until": str, "service_fee_fen": int})
         for index, row in enumerate(spec.get("prices", []) if isinstance(spec, dict) else []):

@@ -267,32 +267,31 @@ def load_price_card(session: Session, price_card_id: int) -> PriceCardInfo:
     Raises:
         LookupError: no such card.
     """
-    card = session.get(PriceCard, price_card_id)
+    card = session.execute(
+        select(PriceCard.name, PriceCard.matinee_until, PriceCard.service_fee_fen).where(PriceCard.id == price_card_id)
+    ).first()
     if card is None:
         raise LookupError(f"no price card {price_card_id}")
-    result = session.exec(
-        select(Price, TicketType.code)
+    rows = session.execute(
+        select(Price.zone, TicketType.code, Price.day_kind, Price.period, Price.format, Price.amount_fen)
         .join(TicketType, TicketType.id == Price.ticket_type_id)  # type: ignore[arg-type]
         .where(Price.price_card_id == price_card_id)
         .order_by(Price.id)  # type: ignore[arg-type]
     ).all()
-    hours, minutes = card.matinee_until.split(":")
+    name, matinee_until, service_fee_fen = card
+    hours, minutes = matinee_until.split(":")
     return PriceCardInfo(
-        name=card.name,
+        name=name,
         matinee_until=time(int(hours), int(minutes)),
-        service_fee_fen=card.service_fee_fen,
-        rows=tuple(
-            PriceRow(price.zone, code, price.day_kind, price.period, price.format, price.amount_fen)
-            for price, code in result
-        ),
+        service_fee_fen=service_fee_fen,
+        rows=tuple(PriceRow(*row) for row in rows),
     )
 
 
 def load_ticket_types(session: Session) -> tuple[TicketTypeInfo, ...]:
     """All ticket types, in ``sort_order`` (then code)."""
-    query = select(TicketType).order_by(TicketType.sort_order, TicketType.code)  # type: ignore[arg-type]
-    rows = session.exec(query).all()
-    return tuple(
-        TicketTypeInfo(t.code, t.name_zh, t.name_en, t.needs_id_check, t.kiosk_allowed, t.sort_order)
-        for t in rows
-    )
+    query = select(
+        TicketType.code, TicketType.name_zh, TicketType.name_en, TicketType.needs_id_check,
+        TicketType.kiosk_allowed, TicketType.sort_order,
+    ).order_by(TicketType.sort_order, TicketType.code)  # type: ignore[arg-type]
+    return tuple(TicketTypeInfo(*row) for row in session.execute(query).all())

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from boxoffice import audit
 from boxoffice.errors import BoxOfficeError
-from boxoffice.hall import load_hall
+from boxoffice.hall import Hall, load_hall
 from boxoffice.holds import live_claims
 from boxoffice.pricing import Breakdown, ShowContext, load_price_card, load_ticket_types, price_order
 from boxoffice.privacy import valid_phone
@@ -77,7 +77,11 @@ def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...
     showtime = session.get(Showtime, showtime_id)
     if showtime is None:
         raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
-    hall = load_hall(session, showtime.auditorium_id)
+    return _quote(session, showtime, load_hall(session, showtime.auditorium_id), lines, channel, zone)
+
+
+def _quote(session: Session, showtime: Showtime, hall: Hall, lines: tuple[SaleLine, ...], channel: str,
+           zone: tzinfo) -> Breakdown:
     card = load_price_card(session, showtime.price_card_id)
     show = ShowContext(starts_local=showtime.starts_at.astimezone(zone), format=showtime.format)
     seats = [(hall.seat(line.seat_id).label, hall.seat(line.seat_id).zone) for line in lines]
@@ -131,8 +135,7 @@ def complete_sale(
     if violations and not request.override_reason:
         raise BoxOfficeError("override_reason_missing", "an override needs a reason")
 
-    breakdown = quote_sale(session, showtime_id=request.showtime_id, lines=request.lines, channel=request.channel,
-                           zone=zone)
+    breakdown = _quote(session, showtime, hall, request.lines, request.channel, zone)
     settlement = settle(breakdown.total_fen, list(request.tenders))
     if not settlement.is_complete:
         raise BoxOfficeError("payment_incomplete", "the payment does not cover the total",

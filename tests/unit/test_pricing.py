@@ -59,7 +59,7 @@ def test_loader_reads_the_demo_card_with_its_matinee_time_and_fee(standard):
     assert standard.matinee_until == time(17, 0)
     assert standard.service_fee_fen == 300
     assert PriceRow("standard", "adult", "weekday", "matinee", "any", 3800) in standard.rows
-    assert len(standard.rows) == 19
+    assert len(standard.rows) == 21
 
 
 def test_loader_lists_ticket_types_in_sort_order(types):
@@ -76,7 +76,7 @@ def test_loader_lists_ticket_types_in_sort_order(types):
         (SATURDAY_EVENING, "2D", 5500),  # weekend row
         (SATURDAY_MATINEE, "2D", 5500),  # the weekday matinee row does not match a Saturday
         (FRIDAY_EVENING, "3D", 5500),  # 3D row
-        (FRIDAY_MATINEE, "3D", 3800),  # the weekday matinee row has more limits than the 3D row
+        (FRIDAY_MATINEE, "3D", 4800),  # the weekday matinee 3D row (three limits) beats both
         (SATURDAY_EVENING, "3D", 5500),
     ],
 )
