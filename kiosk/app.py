@@ -1,0 +1,130 @@
+"""The one Textual app of the box office, in counter or kiosk mode.
+
+The app wires things together and holds no flow: it keeps the config, the store's engine, the clock and the
+terminal's language, opens the first screen of its mode, and turns errors into translated notices. What
+happens on each screen lives in that screen's module.
+
+Seams for later issues:
+
+* :meth:`BoxOfficeApp.on_showtimes_screen_showtime_chosen` is where opening a showtime leads to the seat map.
+  Until that screen exists it only records the choice in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.i18n import LANGUAGES, Translator
+from kiosk.config import Config
+from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
+
+MODES_OPENED = ("counter", "kiosk")
+"""Modes this release can open."""
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BoxOfficeApp(App[None]):
+    """The box-office terminal: staff sign-in and showtimes at the counter, a welcome screen at a kiosk."""
+
+    CSS_PATH = "styles/app.tcss"
+
+    BINDINGS = [
+        Binding("f2", "toggle_language", "key.language", priority=True),
+        Binding("ctrl+q", "quit", "key.quit", priority=True),
+    ]
+    """F2 switches between Chinese and English anywhere; ctrl+q quits (never at a kiosk)."""
+
+    language: reactive[str] = reactive("zh")
+    """The terminal's current language ("zh" or "en"); screens watch it and redraw their texts."""
+
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine,
+        *,
+        mode: str = "counter",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Create the app.
+
+        Args:
+            config: the terminal's validated config.
+            engine: the store.
+            mode: "counter" (staff sign-in, then showtimes) or "kiosk" (self-service).
+            clock: returns the current UTC-aware time; tests pass a fixed one.
+
+        Raises:
+            ValueError: for a mode this release cannot open.
+        """
+        if mode not in MODES_OPENED:
+            raise ValueError(f"mode must be one of {', '.join(MODES_OPENED)}; got {mode!r}")
+        if mode == "kiosk":
+            # Read by App.__init__: a customer must not reach Textual's command palette.
+            self.ENABLE_COMMAND_PALETTE = False
+        super().__init__()
+        self.config = config
+        self.engine = engine
+        self.mode = mode
+        self.clock: Callable[[], datetime] = clock or _utc_now
+        self.set_reactive(BoxOfficeApp.language, config.site.language)
+        self._translators = {language: Translator(language) for language in LANGUAGES}
+        self.title = self.translator("app.title")
+
+    @property
+    def translator(self) -> Translator:
+        """Translates catalog keys into the current language."""
+        return self._translators[self.language]
+
+    def now(self) -> datetime:
+        """The current time (UTC-aware), from the app's clock."""
+        return self.clock()
+
+    def on_mount(self) -> None:
+        """Open the first screen of the mode."""
+        log.info("terminal %s opened in %s mode", self.config.terminal.id, self.mode)
+        self.push_screen(SignInScreen() if self.mode == "counter" else KioskWelcomeScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """At a kiosk there is no way out of the app."""
+        if self.mode == "kiosk" and action in ("quit", "help_quit", "command_palette"):
+            return False
+        return True
+
+    def action_toggle_language(self) -> None:
+        """Switch between Chinese and English."""
+        self.language = "en" if self.language == "zh" else "zh"
+
+    def watch_language(self, language: str) -> None:
+        """Keep the window title in the current language (screens redraw themselves)."""
+        self.title = self.translator("app.title")
+
+    def show_error(self, error: BoxOfficeError) -> None:
+        """Tell the person, in their language, why what they asked for did not happen."""
+        self.notify(self.translator.error(error.code, **error.params), severity="error")
+
+    def on_showtimes_screen_showtime_chosen(self, message: ShowtimesScreen.ShowtimeChosen) -> None:
+        """A showtime was opened at the counter.
+
+        This is the seam for the seat map (next issue): push the seat selection screen for
+        ``message.showtime_id`` here. Until then the choice is only logged.
+        """
+        staff = getattr(self.screen, "staff", None)
+        log.info(
+            "showtime %s chosen at %s by staff %s",
+            message.showtime_id,
+            self.config.terminal.id,
+            getattr(staff, "code", "?"),
+        )
