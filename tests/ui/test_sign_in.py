@@ -8,6 +8,7 @@ from datetime import timedelta
 from textual import events
 from textual.widgets import DataTable, Input, Static
 
+from db.engine import make_engine
 from kiosk.logging_setup import log_path, setup_logging
 from kiosk.screens import ShowtimesScreen, SignInScreen
 from ui_helpers import CASHIER, NOW, SIZE, SUPERVISOR, TODAY_COUNT, lock_staff, run, sign_in
@@ -191,3 +192,19 @@ def test_an_unexpected_failure_is_logged_and_shown_in_words(make_app, config, mo
             if getattr(handler, "baseFilename", None) == str(path):
                 root.removeHandler(handler)
                 handler.close()
+
+
+def test_a_store_without_tables_is_reported_as_unavailable(make_app, tmp_path):
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    app = make_app(engine=empty)
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot)
+            assert isinstance(app.screen, SignInScreen)
+            assert _message(app) == "数据库暂时不可用，请稍后重试"
+
+    try:
+        run(body)
+    finally:
+        empty.dispose()
