@@ -208,3 +208,26 @@ def test_a_store_without_tables_is_reported_as_unavailable(make_app, tmp_path):
         run(body)
     finally:
         empty.dispose()
+
+
+def test_lockout_counts_down_and_then_invites_to_try_again(make_app, counter_store):
+    lock_staff(counter_store, CASHIER[0], NOW + timedelta(seconds=65))
+    clock = [NOW]
+    app = make_app(clock=lambda: clock[0])
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot)
+            assert _message(app) == "该员工已被锁定，请 01:05 后再试"
+            clock[0] = NOW + timedelta(seconds=20)
+            await pilot.pause(1.2)
+            assert _message(app) == "该员工已被锁定，请 00:45 后再试"
+            clock[0] = NOW + timedelta(seconds=65)
+            await pilot.pause(1.2)
+            assert _message(app) == "请输入工号和密码"
+            await pilot.press(*"1234", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ShowtimesScreen)
+
+    run(body)
