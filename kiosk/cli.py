@@ -258,7 +258,7 @@ def import_prices_cmd(ctx: click.Context, file: Path, config_path: Path | None) 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @CONFIG_OPTION
-@click.option("--mode", type=click.Choice(["kiosk", "door"]), default="kiosk", help="Self-service kiosk or door.")
+@click.option("--mode", type=click.Choice(["kiosk"]), default="kiosk", help="Self-service kiosk (the door mode comes with ticket pickup).")
 def kiosk(config_path: Path | None, mode: str) -> None:
     """Self-service kiosk: buy or collect tickets."""
     config = _config(config_path)
