@@ -46,3 +46,17 @@ def test_money_is_shown_in_yuan():
     assert format_money(5) == "¥0.05"
     assert format_money(123456) == "¥1,234.56"
     assert format_money(-150) == "-¥1.50"
+
+
+def test_every_error_code_raised_in_the_domain_has_words_in_both_languages():
+    codes: set[str] = set()
+    raised = re.compile(r"""(?:BoxOfficeError\(|super\(\).__init__\()\s*["']([a-z_]+)["']""")
+    for path in (REPO / "boxoffice").rglob("*.py"):
+        codes |= set(raised.findall(path.read_text(encoding="utf-8")))
+    from boxoffice import seat_rules
+
+    codes |= {value for name, value in vars(seat_rules).items() if name.isupper() and isinstance(value, str)
+              and "_" in value}
+    assert len(codes) > 30
+    for language in ("zh", "en"):
+        assert sorted(code for code in codes if f"error.{code}" not in catalog(language)) == []
