@@ -5,32 +5,92 @@ live claims decides every race: whichever terminal inserts first has the seat, t
 Expired holds count as free when reading (see :func:`boxoffice.showtimes.live_claim_filter`) and are released
 as they are met here, so nothing has to run in the background for a hold to lapse — a terminal that dies simply
 stops extending its holds.
+
+The statements are built once, at import, with bound parameters: selling a seat is the hottest path of the
+product, and building SQL expressions on every call cost more CPU than running them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import ClaimInfo
-from boxoffice.showtimes import live_claim_filter
 from db.models import Seat, SeatClaim, Showtime
+
+_claim = SeatClaim.__table__  # type: ignore[attr-defined]
+_seat = Seat.__table__  # type: ignore[attr-defined]
+_show = Showtime.__table__  # type: ignore[attr-defined]
+_live_held = and_(_claim.c.status == "held", _claim.c.released_at.is_(None))
+_now = bindparam("p_now")
+
+_LIVE_CLAIMS = select(
+    _claim.c.seat_id, _claim.c.status, _claim.c.terminal_id, _claim.c.created_at, _claim.c.expires_at
+).where(
+    _claim.c.showtime_id == bindparam("p_showtime"),
+    _claim.c.released_at.is_(None),
+    or_(_claim.c.status == "sold", _claim.c.expires_at > _now),
+)
+_SHOWTIME_STATE = select(_show.c.status, _show.c.ends_at).where(_show.c.id == bindparam("p_showtime"))
+_SEATS_IN_HALL = (
+    select(func.count())
+    .select_from(_seat.join(_show, _show.c.auditorium_id == _seat.c.auditorium_id))
+    .where(_show.c.id == bindparam("p_showtime"), _seat.c.id.in_(bindparam("p_seats", expanding=True)))
+    .where(_seat.c.retired.is_(False))
+)
+_RELEASE_EXPIRED = (
+    update(_claim)
+    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
+    .where(_live_held, _claim.c.expires_at <= _now)
+    .values(released_at=_now, release_reason="expired")
+)
+_EXTEND_MINE = (
+    update(_claim)
+    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
+    .where(_claim.c.terminal_id == bindparam("p_terminal"), _live_held)
+    .values(expires_at=bindparam("p_expires"))
+    .returning(_claim.c.seat_id)
+)
+_EXTEND_ALL_MINE = (
+    update(_claim)
+    .where(_claim.c.terminal_id == bindparam("p_terminal"), _live_held, _claim.c.expires_at > _now)
+    .values(expires_at=bindparam("p_expires"))
+)
+_RELEASE_MINE = (
+    update(_claim)
+    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
+    .where(_claim.c.terminal_id == bindparam("p_terminal"), _live_held)
+    .values(released_at=_now, release_reason=bindparam("p_reason"))
+)
+_RELEASE_ALL_MINE = (
+    update(_claim)
+    .where(_claim.c.terminal_id == bindparam("p_terminal"), _live_held)
+    .values(released_at=_now, release_reason=bindparam("p_reason"))
+)
+_MY_HOLDS = select(_claim.c.seat_id).where(
+    _claim.c.showtime_id == bindparam("p_showtime"), _claim.c.terminal_id == bindparam("p_terminal"),
+    _live_held, _claim.c.expires_at > _now,
+)
+_CLAIM = {
+    name: insert(_claim).on_conflict_do_nothing().returning(_claim.c.seat_id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+
+
+def _run(session: Session, statement: Any, **params: Any) -> Any:
+    return session.connection().execute(statement, params)
 
 
 def live_claims(session: Session, *, showtime_id: int, now: datetime) -> dict[int, ClaimInfo]:
     """Seat id → the live claim (sale or unexpired hold) on it, for one showtime."""
-    rows = session.exec(
-        select(SeatClaim).where(SeatClaim.showtime_id == showtime_id).where(live_claim_filter(now))
-    ).all()
-    return {
-        row.seat_id: ClaimInfo(row.seat_id, row.status, row.terminal_id, row.created_at, row.expires_at)
-        for row in rows
-    }
+    return {row[0]: ClaimInfo(*row) for row in _run(session, _LIVE_CLAIMS, p_showtime=showtime_id, p_now=now)}
 
 
 def hold_seats(
@@ -45,9 +105,13 @@ def hold_seats(
 ) -> datetime:
     """Hold seats of a showtime for this terminal (or extend this terminal's holds on them).
 
+    The claim is one ``INSERT … ON CONFLICT DO NOTHING`` against the live-claim index: the database, not a
+    read before the write, decides who gets a seat, on SQLite and PostgreSQL alike.
+
     Raises:
         BoxOfficeError: ``seat_taken`` (with ``seats``, a list of seat ids) when another terminal holds or has
-            sold one of them — nothing is held then; ``showtime_closed`` when the showtime cannot be sold.
+            sold one of them — the caller's transaction then rolls back and nothing is held;
+            ``showtime_closed`` / ``showtime_over`` when the showtime cannot be sold; ``seat_unknown``.
 
     Returns:
         The new expiry of the holds.
@@ -55,48 +119,36 @@ def hold_seats(
     wanted = sorted(set(seat_ids))
     if not wanted:
         return now
-    _check_showtime_open(session, showtime_id, now)
-    _check_seats_belong(session, showtime_id, wanted)
-    _release_expired(session, showtime_id, wanted, now)
+    state = _run(session, _SHOWTIME_STATE, p_showtime=showtime_id).first()
+    if state is None or state.status != "scheduled":
+        raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=showtime_id)
+    if state.ends_at <= now:
+        raise BoxOfficeError("showtime_over", "this showtime is over", showtime_id=showtime_id)
+    if _run(session, _SEATS_IN_HALL, p_showtime=showtime_id, p_seats=wanted).scalar_one() != len(wanted):
+        raise BoxOfficeError("seat_unknown", "a seat is not in this showtime's hall", showtime_id=showtime_id)
+    _run(session, _RELEASE_EXPIRED, p_showtime=showtime_id, p_seats=wanted, p_now=now)
     expires_at = now + timedelta(seconds=hold_seconds)
-    existing = {
-        claim.seat_id: claim
-        for claim in session.exec(
-            select(SeatClaim)
-            .where(SeatClaim.showtime_id == showtime_id, SeatClaim.seat_id.in_(wanted))  # type: ignore[attr-defined]
-            .where(SeatClaim.released_at.is_(None))  # type: ignore[union-attr]
-        ).all()
-    }
-    taken = [sid for sid, claim in existing.items() if claim.status != "held" or claim.terminal_id != terminal_id]
-    if taken:
-        raise BoxOfficeError("seat_taken", f"seats {taken} are taken", seats=taken)
-    for seat_id in wanted:
-        claim = existing.get(seat_id)
-        if claim is not None:
-            claim.expires_at = expires_at
-            session.add(claim)
-            continue
-        try:
-            with session.begin_nested():
-                session.add(SeatClaim(showtime_id=showtime_id, seat_id=seat_id, status="held",
-                                      terminal_id=terminal_id, staff_id=staff_id, created_at=now,
-                                      expires_at=expires_at))
-        except IntegrityError:
-            # Another terminal's claim committed between our read and write (possible on PostgreSQL).
-            raise BoxOfficeError("seat_taken", f"seat {seat_id} was just taken", seats=[seat_id]) from None
-    session.flush()
+    extended = set(_run(session, _EXTEND_MINE, p_showtime=showtime_id, p_seats=wanted, p_terminal=terminal_id,
+                        p_expires=expires_at).scalars())
+    fresh = [seat_id for seat_id in wanted if seat_id not in extended]
+    if fresh:
+        claim = _CLAIM[session.get_bind().dialect.name].values([
+            {"showtime_id": showtime_id, "seat_id": seat_id, "status": "held", "terminal_id": terminal_id,
+             "staff_id": staff_id, "created_at": now, "expires_at": expires_at}
+            for seat_id in fresh
+        ])
+        claimed = set(session.connection().execute(claim).scalars())
+        taken = [seat_id for seat_id in fresh if seat_id not in claimed]
+        if taken:
+            raise BoxOfficeError("seat_taken", f"seats {taken} are taken", seats=taken)
     return expires_at
 
 
 def extend_holds(session: Session, *, terminal_id: str, now: datetime, hold_seconds: int) -> int:
     """Push back the expiry of all of this terminal's live holds (the cashier is active). Returns how many."""
-    result = session.execute(
-        update(SeatClaim)
-        .where(SeatClaim.terminal_id == terminal_id, SeatClaim.status == "held")
-        .where(SeatClaim.released_at.is_(None), SeatClaim.expires_at > now)  # type: ignore[union-attr,operator]
-        .values(expires_at=now + timedelta(seconds=hold_seconds))
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    result = _run(session, _EXTEND_ALL_MINE, p_terminal=terminal_id, p_now=now,
+                  p_expires=now + timedelta(seconds=hold_seconds))
+    return result.rowcount or 0
 
 
 def release_seats(
@@ -104,64 +156,16 @@ def release_seats(
     reason: str = "deselected",
 ) -> int:
     """Release this terminal's holds on some seats (deselected). Returns how many were released."""
-    result = session.execute(
-        update(SeatClaim)
-        .where(SeatClaim.showtime_id == showtime_id, SeatClaim.seat_id.in_(list(seat_ids)))  # type: ignore[attr-defined]
-        .where(SeatClaim.terminal_id == terminal_id, SeatClaim.status == "held")
-        .where(SeatClaim.released_at.is_(None))  # type: ignore[union-attr]
-        .values(released_at=now, release_reason=reason)
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    result = _run(session, _RELEASE_MINE, p_showtime=showtime_id, p_seats=list(seat_ids),
+                  p_terminal=terminal_id, p_now=now, p_reason=reason)
+    return result.rowcount or 0
 
 
 def release_terminal_holds(session: Session, *, terminal_id: str, now: datetime, reason: str) -> int:
     """Release every hold of this terminal (cancel, sign-out, quit, start-up after a crash)."""
-    result = session.execute(
-        update(SeatClaim)
-        .where(SeatClaim.terminal_id == terminal_id, SeatClaim.status == "held")
-        .where(SeatClaim.released_at.is_(None))  # type: ignore[union-attr]
-        .values(released_at=now, release_reason=reason)
-    )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return _run(session, _RELEASE_ALL_MINE, p_terminal=terminal_id, p_now=now, p_reason=reason).rowcount or 0
 
 
 def my_holds(session: Session, *, terminal_id: str, showtime_id: int, now: datetime) -> list[int]:
     """Seat ids this terminal holds (unexpired) for a showtime."""
-    return list(
-        session.exec(
-            select(SeatClaim.seat_id)
-            .where(SeatClaim.showtime_id == showtime_id, SeatClaim.terminal_id == terminal_id)
-            .where(SeatClaim.status == "held", SeatClaim.released_at.is_(None))  # type: ignore[union-attr]
-            .where(SeatClaim.expires_at > now)  # type: ignore[operator]
-        ).all()
-    )
-
-
-def _release_expired(session: Session, showtime_id: int, seat_ids: list[int], now: datetime) -> None:
-    session.execute(
-        update(SeatClaim)
-        .where(SeatClaim.showtime_id == showtime_id, SeatClaim.seat_id.in_(seat_ids))  # type: ignore[attr-defined]
-        .where(SeatClaim.status == "held", SeatClaim.released_at.is_(None))  # type: ignore[union-attr]
-        .where(SeatClaim.expires_at <= now)  # type: ignore[operator]
-        .values(released_at=now, release_reason="expired")
-    )
-
-
-def _check_showtime_open(session: Session, showtime_id: int, now: datetime) -> Showtime:
-    showtime = session.get(Showtime, showtime_id)
-    if showtime is None or showtime.status != "scheduled":
-        raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=showtime_id)
-    if showtime.ends_at <= now:
-        raise BoxOfficeError("showtime_over", "this showtime is over", showtime_id=showtime_id)
-    return showtime
-
-
-def _check_seats_belong(session: Session, showtime_id: int, seat_ids: list[int]) -> None:
-    showtime = session.get(Showtime, showtime_id)
-    assert showtime is not None
-    found = session.exec(
-        select(Seat.id).where(Seat.id.in_(seat_ids), Seat.auditorium_id == showtime.auditorium_id)  # type: ignore[union-attr]
-        .where(Seat.retired == False)  # noqa: E712
-    ).all()
-    if len(found) != len(seat_ids):
-        raise BoxOfficeError("seat_unknown", "a seat is not in this showtime's hall", showtime_id=showtime_id)
+    return list(_run(session, _MY_HOLDS, p_showtime=showtime_id, p_terminal=terminal_id, p_now=now).scalars())
