@@ -6,9 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from db.models import AuditEntry
+
+_INSERT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 def record(
@@ -22,13 +25,11 @@ def record(
     **detail: Any,
 ) -> None:
     """Add an audit entry to the caller's transaction."""
-    session.add(
-        AuditEntry(
-            at=now,
-            terminal_id=terminal_id,
-            staff_id=staff_id,
-            action=action,
-            subject=subject,
-            detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else "",
-        )
-    )
+    session.connection().execute(_INSERT, {
+        "at": now,
+        "terminal_id": terminal_id,
+        "staff_id": staff_id,
+        "action": action,
+        "subject": subject,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True) if detail else "",
+    })

@@ -12,7 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
-from sqlmodel import Session, func, select
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
 
 from db.models import Auditorium, Seat
 
@@ -125,6 +126,18 @@ class ClaimInfo:
 
 
 _HALL_CACHE: dict[tuple[int, int, int, int], Hall] = {}
+_seat = Seat.__table__  # type: ignore[attr-defined]
+_auditorium = Auditorium.__table__  # type: ignore[attr-defined]
+_live_seats = (_seat.c.auditorium_id == bindparam("p_auditorium")) & _seat.c.retired.is_(False)
+_AUDITORIUM = select(
+    _auditorium.c.name, _auditorium.c.name_en, _auditorium.c.screen_side, _auditorium.c.grid_rows,
+    _auditorium.c.grid_cols, _auditorium.c.plan_text,
+).where(_auditorium.c.id == bindparam("p_auditorium"))
+_SEAT_VERSION = select(func.count(), func.max(_seat.c.id)).where(_live_seats)
+_SEATS = select(
+    _seat.c.id, _seat.c.row_label, _seat.c.number, _seat.c.grid_row, _seat.c.grid_col, _seat.c.kind, _seat.c.zone,
+    _seat.c.blocked, _seat.c.house,
+).where(_live_seats).order_by(_seat.c.grid_row, _seat.c.grid_col)
 
 
 def load_hall(session: Session, auditorium_id: int) -> Hall:
@@ -133,18 +146,16 @@ def load_hall(session: Session, auditorium_id: int) -> Hall:
     Halls change only when a seat plan is imported, yet every sale needs one, so the result is kept in a small
     per-process cache keyed by the plan text and the seat rows' count and newest id.
     """
-    auditorium = session.get(Auditorium, auditorium_id)
+    connection = session.connection()
+    params = {"p_auditorium": auditorium_id}
+    auditorium = connection.execute(_AUDITORIUM, params).first()
     if auditorium is None:
         raise LookupError(f"no auditorium {auditorium_id}")
-    live = (Seat.auditorium_id == auditorium_id) & (Seat.retired == False)  # noqa: E712
-    count, newest = session.execute(select(func.count(), func.max(Seat.id)).where(live)).one()
-    key = (auditorium_id, hash((auditorium.plan_text, auditorium.name, auditorium.grid_cols)), count, newest or 0)
+    count, newest = connection.execute(_SEAT_VERSION, params).one()
+    key = (auditorium_id, hash(tuple(auditorium)), count, newest or 0)
     cached = _HALL_CACHE.get(key)
     if cached is not None:
         return cached
-    columns = (Seat.id, Seat.row_label, Seat.number, Seat.grid_row, Seat.grid_col, Seat.kind, Seat.zone,
-               Seat.blocked, Seat.house)
-    rows = session.execute(select(*columns).where(live).order_by(Seat.grid_row, Seat.grid_col)).all()
     hall = Hall(
         id=auditorium_id,
         name=auditorium.name,
@@ -152,7 +163,7 @@ def load_hall(session: Session, auditorium_id: int) -> Hall:
         screen_side=auditorium.screen_side,
         grid_rows=auditorium.grid_rows,
         grid_cols=auditorium.grid_cols,
-        seats=tuple(HallSeat(*row) for row in rows),
+        seats=tuple(HallSeat(*row) for row in connection.execute(_SEATS, params)),
     )
     if len(_HALL_CACHE) > 64:
         _HALL_CACHE.clear()

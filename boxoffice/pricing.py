@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
 
 from boxoffice.errors import BoxOfficeError
 from db.models import Price, PriceCard, TicketType
@@ -261,37 +262,42 @@ def price_order(
 # --- Reading the store: the only part of this module that touches a session. -------------------------------
 
 
+_card = PriceCard.__table__  # type: ignore[attr-defined]
+_price = Price.__table__  # type: ignore[attr-defined]
+_type = TicketType.__table__  # type: ignore[attr-defined]
+_CARD = select(_card.c.name, _card.c.matinee_until, _card.c.service_fee_fen).where(_card.c.id == bindparam("p_card"))
+_CARD_ROWS = (
+    select(_price.c.zone, _type.c.code, _price.c.day_kind, _price.c.period, _price.c.format, _price.c.amount_fen)
+    .join(_type, _type.c.id == _price.c.ticket_type_id)
+    .where(_price.c.price_card_id == bindparam("p_card"))
+    .order_by(_price.c.id)
+)
+_TYPES = select(
+    _type.c.code, _type.c.name_zh, _type.c.name_en, _type.c.needs_id_check, _type.c.kiosk_allowed,
+    _type.c.sort_order,
+).order_by(_type.c.sort_order, _type.c.code)
+
+
 def load_price_card(session: Session, price_card_id: int) -> PriceCardInfo:
     """Read a price card and its rows (ticket types by code).
 
     Raises:
         LookupError: no such card.
     """
-    card = session.execute(
-        select(PriceCard.name, PriceCard.matinee_until, PriceCard.service_fee_fen).where(PriceCard.id == price_card_id)
-    ).first()
+    connection = session.connection()
+    card = connection.execute(_CARD, {"p_card": price_card_id}).first()
     if card is None:
         raise LookupError(f"no price card {price_card_id}")
-    rows = session.execute(
-        select(Price.zone, TicketType.code, Price.day_kind, Price.period, Price.format, Price.amount_fen)
-        .join(TicketType, TicketType.id == Price.ticket_type_id)  # type: ignore[arg-type]
-        .where(Price.price_card_id == price_card_id)
-        .order_by(Price.id)  # type: ignore[arg-type]
-    ).all()
     name, matinee_until, service_fee_fen = card
     hours, minutes = matinee_until.split(":")
     return PriceCardInfo(
         name=name,
         matinee_until=time(int(hours), int(minutes)),
         service_fee_fen=service_fee_fen,
-        rows=tuple(PriceRow(*row) for row in rows),
+        rows=tuple(PriceRow(*row) for row in connection.execute(_CARD_ROWS, {"p_card": price_card_id})),
     )
 
 
 def load_ticket_types(session: Session) -> tuple[TicketTypeInfo, ...]:
     """All ticket types, in ``sort_order`` (then code)."""
-    query = select(
-        TicketType.code, TicketType.name_zh, TicketType.name_en, TicketType.needs_id_check,
-        TicketType.kiosk_allowed, TicketType.sort_order,
-    ).order_by(TicketType.sort_order, TicketType.code)  # type: ignore[arg-type]
-    return tuple(TicketTypeInfo(*row) for row in session.execute(query).all())
+    return tuple(TicketTypeInfo(*row) for row in session.connection().execute(_TYPES))

@@ -12,8 +12,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlmodel import Session
 
 from boxoffice import audit
 from boxoffice.errors import BoxOfficeError
@@ -66,21 +68,51 @@ class SaleResult:
 
 
 def new_reference(now: datetime, zone: tzinfo) -> str:
-    """A short order reference a person can read out: ``1204-K7QH2M`` (local month and day, six characters)."""
-    suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    """A short order reference a person can read out: ``1204-K7QH2MX9`` (local month and day, 8 characters).
+
+    32^8 ≈ 10^12 references a day: a collision is not checked for beforehand; the unique index would refuse it
+    and the cashier would simply complete again.
+    """
+    suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
     return f"{now.astimezone(zone):%m%d}-{suffix}"
+
+
+_order = SaleOrder.__table__  # type: ignore[attr-defined]
+_ticket = Ticket.__table__  # type: ignore[attr-defined]
+_payment = Payment.__table__  # type: ignore[attr-defined]
+_claim = SeatClaim.__table__  # type: ignore[attr-defined]
+_show = Showtime.__table__  # type: ignore[attr-defined]
+_type = TicketType.__table__  # type: ignore[attr-defined]
+
+_SHOWTIME = select(
+    _show.c.auditorium_id, _show.c.price_card_id, _show.c.starts_at, _show.c.ends_at, _show.c.format, _show.c.status
+).where(_show.c.id == bindparam("p_showtime"))
+_BY_REQUEST = select(_order.c.id, _order.c.reference, _order.c.total_fen).where(
+    _order.c.request_key == bindparam("p_key"))
+_ORDER_TICKETS = select(_ticket.c.id).where(_ticket.c.order_id == bindparam("p_order")).order_by(_ticket.c.id)
+_ORDER_CHANGE = select(func.coalesce(func.sum(_payment.c.change_fen), 0)).where(
+    _payment.c.order_id == bindparam("p_order"))
+_INSERT_ORDER = insert(_order).returning(_order.c.id)
+_SELL_CLAIMS = (
+    update(_claim)
+    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
+    .where(_claim.c.terminal_id == bindparam("p_terminal"), _claim.c.status == "held", _claim.c.released_at.is_(None))
+    .values(status="sold", order_id=bindparam("p_order"), expires_at=None)
+    .returning(_claim.c.id, _claim.c.seat_id)
+)
+_TYPE_IDS = select(_type.c.code, _type.c.id)
 
 
 def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...], channel: str,
                zone: tzinfo) -> Breakdown:
     """The price breakdown of seats and ticket types for a showtime, computed from its price card."""
-    showtime = session.get(Showtime, showtime_id)
+    showtime = session.connection().execute(_SHOWTIME, {"p_showtime": showtime_id}).first()
     if showtime is None:
         raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
     return _quote(session, showtime, load_hall(session, showtime.auditorium_id), lines, channel, zone)
 
 
-def _quote(session: Session, showtime: Showtime, hall: Hall, lines: tuple[SaleLine, ...], channel: str,
+def _quote(session: Session, showtime: Any, hall: Hall, lines: tuple[SaleLine, ...], channel: str,
            zone: tzinfo) -> Breakdown:
     card = load_price_card(session, showtime.price_card_id)
     show = ShowContext(starts_local=showtime.starts_at.astimezone(zone), format=showtime.format)
@@ -101,19 +133,20 @@ def complete_sale(
     """Turn this terminal's holds into a paid order with tickets, in the caller's transaction.
 
     Raises:
-        BoxOfficeError: ``sale_empty``; ``hold_lost`` (``seats``: labels no longer held by this terminal);
-            ``seat_rules`` (``rules``: the violated rule codes); ``override_not_allowed``; ``phone_invalid``;
-            pricing and tender codes from :mod:`boxoffice.pricing` and :mod:`boxoffice.tender`;
-            ``payment_incomplete`` when the tenders do not cover the total.
+        BoxOfficeError: ``sale_empty``; ``showtime_closed``; ``hold_lost`` (``seats``: labels no longer held by
+            this terminal); ``seat_rules`` (``rules``: the violated rule codes, ``seats``); ``phone_invalid``;
+            ``override_reason_missing``; pricing and tender codes from :mod:`boxoffice.pricing` and
+            :mod:`boxoffice.tender`; ``payment_incomplete`` when the tenders do not cover the total.
     """
-    repeated = _existing(session, request.request_key)
+    connection = session.connection()
+    repeated = _existing(connection, request.request_key)
     if repeated is not None:
         return repeated
     if not request.lines:
         raise BoxOfficeError("sale_empty", "no seats selected")
     if request.phone is not None and not valid_phone(request.phone):
         raise BoxOfficeError("phone_invalid", "not a mainland mobile number")
-    showtime = session.get(Showtime, request.showtime_id)
+    showtime = connection.execute(_SHOWTIME, {"p_showtime": request.showtime_id}).first()
     if showtime is None or showtime.status != "scheduled" or showtime.ends_at <= now:
         raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=request.showtime_id)
     hall = load_hall(session, showtime.auditorium_id)
@@ -124,16 +157,16 @@ def complete_sale(
     if lost:
         raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=sorted(hall.seat(s).label for s in lost))
 
-    unavailable = frozenset(sid for sid in claims if sid not in seat_ids)
-    violations = check_selection(hall, unavailable=unavailable, selection=seat_ids, channel=request.channel,
-                                 rules=rules, explicit=True)
-    can_override = request.staff is not None and request.staff.can("override")
-    if violations and not is_allowed(violations, can_override=can_override, overridden=request.overrides):
-        raise BoxOfficeError("seat_rules", "the selection breaks seat rules",
-                             rules=sorted({v.code for v in violations}),
-                             seats=sorted({label for v in violations for label in v.seat_labels}))
-    if violations and not request.override_reason:
-        raise BoxOfficeError("override_reason_missing", "an override needs a reason")
+    violations = check_selection(hall, unavailable=frozenset(sid for sid in claims if sid not in seat_ids),
+                                 selection=seat_ids, channel=request.channel, rules=rules, explicit=True)
+    if violations:
+        can_override = request.staff is not None and request.staff.can("override")
+        if not is_allowed(violations, can_override=can_override, overridden=request.overrides):
+            raise BoxOfficeError("seat_rules", "the selection breaks seat rules",
+                                 rules=sorted({v.code for v in violations}),
+                                 seats=sorted({label for v in violations for label in v.seat_labels}))
+        if not request.override_reason:
+            raise BoxOfficeError("override_reason_missing", "an override needs a reason")
 
     breakdown = _quote(session, showtime, hall, request.lines, request.channel, zone)
     settlement = settle(breakdown.total_fen, list(request.tenders))
@@ -142,60 +175,47 @@ def complete_sale(
                              remaining_fen=settlement.remaining_fen)
 
     staff_id = request.staff.id if request.staff else None
-    order = SaleOrder(reference=_unique_reference(session, now, zone), showtime_id=request.showtime_id,
-                      channel=request.channel, terminal_id=request.terminal_id, staff_id=staff_id,
-                      total_fen=breakdown.total_fen, customer_phone=request.phone,
-                      request_key=request.request_key, created_at=now)
-    session.add(order)
-    session.flush()
-    claim_rows = {c.seat_id: c for c in session.exec(
-        select(SeatClaim).where(SeatClaim.showtime_id == request.showtime_id)
-        .where(SeatClaim.seat_id.in_(seat_ids), SeatClaim.released_at.is_(None))  # type: ignore[attr-defined,union-attr]
-    ).all()}
-    types = {t.code: t for t in session.exec(select(TicketType)).all()}
-    tickets = []
-    for line, priced in zip(request.lines, breakdown.lines, strict=True):
-        claim = claim_rows[line.seat_id]
-        claim.status, claim.order_id, claim.expires_at = "sold", order.id, None
-        session.add(claim)
-        ticket = Ticket(order_id=order.id, claim_id=claim.id, showtime_id=request.showtime_id,  # type: ignore[arg-type]
-                        seat_id=line.seat_id, ticket_type_id=types[line.ticket_type].id,  # type: ignore[arg-type]
-                        price_fen=priced.price_fen, fee_fen=priced.fee_fen, secret=secrets.token_urlsafe(24))
-        session.add(ticket)
-        tickets.append(ticket)
-    for tender in settlement.payments:
-        session.add(Payment(order_id=order.id, method=tender.method, amount_fen=tender.amount_fen,  # type: ignore[arg-type]
-                            tendered_fen=tender.tendered_fen,
-                            change_fen=settlement.change_fen if tender.method == "cash" else None,
-                            reference=tender.reference, created_at=now))
-    session.flush()
+    reference = new_reference(now, zone)
+    order_id = connection.execute(_INSERT_ORDER, {
+        "reference": reference, "showtime_id": request.showtime_id, "channel": request.channel,
+        "terminal_id": request.terminal_id, "staff_id": staff_id, "status": "paid",
+        "total_fen": breakdown.total_fen, "customer_phone": request.phone, "request_key": request.request_key,
+        "created_at": now,
+    }).scalar_one()
+    claim_ids = dict((seat, claim) for claim, seat in connection.execute(_SELL_CLAIMS, {
+        "p_showtime": request.showtime_id, "p_seats": sorted(seat_ids), "p_terminal": request.terminal_id,
+        "p_order": order_id,
+    }))
+    type_ids = dict(connection.execute(_TYPE_IDS).all())
+    ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
+        {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
+         "seat_id": line.seat_id, "ticket_type_id": type_ids[line.ticket_type], "price_fen": priced.price_fen,
+         "fee_fen": priced.fee_fen, "status": "valid", "secret": secrets.token_urlsafe(24), "printed_count": 0}
+        for line, priced in zip(request.lines, breakdown.lines, strict=True)
+    ]).scalars())
+    connection.execute(insert(_payment), [
+        {"order_id": order_id, "method": tender.method, "amount_fen": tender.amount_fen,
+         "tendered_fen": tender.tendered_fen, "change_fen": settlement.change_fen if tender.method == "cash" else None,
+         "reference": tender.reference, "created_at": now}
+        for tender in settlement.payments
+    ])
     audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id, action="sale",
-                 subject=order.reference, total_fen=breakdown.total_fen,
+                 subject=reference, total_fen=breakdown.total_fen,
                  seats=[hall.seat(line.seat_id).label for line in request.lines],
                  payments=[t.method for t in settlement.payments])
     if violations:
-        audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id, action="seat_rules.override",
-                     subject=order.reference, rules=sorted({v.code for v in violations}),
+        audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id,
+                     action="seat_rules.override", subject=reference, rules=sorted({v.code for v in violations}),
                      reason=request.override_reason)
-    return SaleResult(order.id, order.reference, breakdown, settlement.change_fen,  # type: ignore[arg-type]
-                      tuple(t.id for t in tickets))  # type: ignore[misc]
+    return SaleResult(order_id, reference, breakdown, settlement.change_fen, ticket_ids)
 
 
-def _existing(session: Session, request_key: str) -> SaleResult | None:
-    order = session.exec(select(SaleOrder).where(SaleOrder.request_key == request_key)).first()
+def _existing(connection: Any, request_key: str) -> SaleResult | None:
+    order = connection.execute(_BY_REQUEST, {"p_key": request_key}).first()
     if order is None:
         return None
-    tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
-    change = sum(p.change_fen or 0 for p in session.exec(select(Payment).where(Payment.order_id == order.id)).all())
+    tickets = tuple(connection.execute(_ORDER_TICKETS, {"p_order": order.id}).scalars())
+    change = connection.execute(_ORDER_CHANGE, {"p_order": order.id}).scalar_one()
     empty = Breakdown(lines=(), subtotal_fen=order.total_fen, fees_fen=0, discount_fen=0,
                       total_fen=order.total_fen, id_check_needed=False)
-    return SaleResult(order.id, order.reference, empty, change,  # type: ignore[arg-type]
-                      tuple(t.id for t in tickets), repeated=True)  # type: ignore[misc]
-
-
-def _unique_reference(session: Session, now: datetime, zone: tzinfo) -> str:
-    for _ in range(10):
-        reference = new_reference(now, zone)
-        if session.exec(select(SaleOrder.id).where(SaleOrder.reference == reference)).first() is None:
-            return reference
-    raise BoxOfficeError("reference_exhausted", "could not make a unique order reference")
+    return SaleResult(order.id, order.reference, empty, change, tickets, repeated=True)
