@@ -123,6 +123,7 @@ class ClaimInfo:
     terminal_id: str
     created_at: datetime
     expires_at: datetime | None = None
+    sold_at: datetime | None = None
 
 
 _HALL_CACHE: dict[tuple[int, int, int, int], Hall] = {}

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import ClaimInfo
-from db.models import Seat, SeatClaim, Showtime
+from db.models import SaleOrder, Seat, SeatClaim, Showtime
 
 _claim = SeatClaim.__table__  # type: ignore[attr-defined]
 _seat = Seat.__table__  # type: ignore[attr-defined]
@@ -31,9 +31,11 @@ _show = Showtime.__table__  # type: ignore[attr-defined]
 _live_held = and_(_claim.c.status == "held", _claim.c.released_at.is_(None))
 _now = bindparam("p_now")
 
+_order = SaleOrder.__table__  # type: ignore[attr-defined]
 _LIVE_CLAIMS = select(
-    _claim.c.seat_id, _claim.c.status, _claim.c.terminal_id, _claim.c.created_at, _claim.c.expires_at
-).where(
+    _claim.c.seat_id, _claim.c.status, _claim.c.terminal_id, _claim.c.created_at, _claim.c.expires_at,
+    _order.c.created_at,
+).select_from(_claim.outerjoin(_order, _order.c.id == _claim.c.order_id)).where(
     _claim.c.showtime_id == bindparam("p_showtime"),
     _claim.c.released_at.is_(None),
     or_(_claim.c.status == "sold", _claim.c.expires_at > _now),

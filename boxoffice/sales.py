@@ -53,6 +53,8 @@ class SaleRequest:
     phone: str | None = None
     overrides: frozenset[str] = frozenset()
     override_reason: str | None = None
+    approver: StaffMember | None = None
+    """The supervisor who approved the overrides (their PIN was checked by the caller)."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ def complete_sale(
     violations = check_selection(hall, unavailable=frozenset(sid for sid in claims if sid not in seat_ids),
                                  selection=seat_ids, channel=request.channel, rules=rules, explicit=True)
     if violations:
-        can_override = request.staff is not None and request.staff.can("override")
+        can_override = any(person is not None and person.can("override")
+                           for person in (request.staff, request.approver))
         if not is_allowed(violations, can_override=can_override, overridden=request.overrides):
             raise BoxOfficeError("seat_rules", "the selection breaks seat rules",
                                  rules=sorted({v.code for v in violations}),
@@ -206,7 +209,8 @@ def complete_sale(
     if violations:
         audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id,
                      action="seat_rules.override", subject=reference, rules=sorted({v.code for v in violations}),
-                     reason=request.override_reason)
+                     reason=request.override_reason,
+                     approver=request.approver.code if request.approver else None)
     return SaleResult(order_id, reference, breakdown, settlement.change_fen, ticket_ids)
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
+from boxoffice.errors import BoxOfficeError
 from db.models import Auditorium, Film, Seat, SeatClaim, Showtime
 
 
@@ -142,3 +143,44 @@ def films_showing(session: Session, *, day: date, zone: tzinfo) -> list[Film]:
         .order_by(Film.title_zh)
     )
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class ShowtimeDetail:
+    """One showtime with what its sale screen shows in the header."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    title_zh: str
+    title_en: str
+    rating: str
+    auditorium_id: int
+    auditorium: str
+    auditorium_en: str
+    format: str
+    status: str
+    price_card_id: int
+
+
+def load_showtime(session: Session, showtime_id: int) -> ShowtimeDetail:
+    """Read one showtime with its film and hall.
+
+    Raises:
+        BoxOfficeError: ``showtime_closed`` when there is no such showtime.
+    """
+    row = session.exec(
+        select(Showtime, Film, Auditorium)
+        .join(Film, Film.id == Showtime.film_id)  # type: ignore[arg-type]
+        .join(Auditorium, Auditorium.id == Showtime.auditorium_id)  # type: ignore[arg-type]
+        .where(Showtime.id == showtime_id)
+    ).first()
+    if row is None:
+        raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
+    showtime, film, auditorium = row
+    return ShowtimeDetail(
+        id=showtime_id, starts_at=showtime.starts_at, ends_at=showtime.ends_at, title_zh=film.title_zh,
+        title_en=film.title_en, rating=film.rating, auditorium_id=auditorium.id,  # type: ignore[arg-type]
+        auditorium=auditorium.name, auditorium_en=auditorium.name_en, format=showtime.format,
+        status=showtime.status, price_card_id=showtime.price_card_id,
+    )

@@ -108,3 +108,26 @@ def sign_in(
 def sign_out(session: Session, *, staff: StaffMember, now: datetime, terminal_id: str) -> None:
     """Record a sign-out (holds of this terminal are released by the sales service)."""
     audit.record(session, now=now, terminal_id=terminal_id, action="signout", staff_id=staff.id)
+
+
+def approve_override(
+    session: Session,
+    *,
+    code: str,
+    pin: str,
+    now: datetime,
+    terminal_id: str,
+    max_attempts: int = 5,
+    lockout_seconds: int = 300,
+) -> SignInResult:
+    """Check a supervisor's staff number and PIN for one approval (same counting and lockout as sign-in).
+
+    Returns:
+        The approving supervisor, or ``signin_failed`` / ``staff_locked`` as for sign-in, or
+        ``approval_not_allowed`` when the PIN is right but the person may not approve overrides.
+    """
+    result = sign_in(session, code=code, pin=pin, now=now, terminal_id=terminal_id, max_attempts=max_attempts,
+                     lockout_seconds=lockout_seconds)
+    if result.staff is not None and not result.staff.can("override"):
+        return SignInResult(None, "approval_not_allowed")
+    return result

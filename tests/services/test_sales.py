@@ -1,0 +1,166 @@
+"""Completing sales in a real store with a fixed clock: one transaction, idempotent, rules enforced."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import func, select
+
+from boxoffice.errors import BoxOfficeError
+from boxoffice.holds import hold_seats, live_claims
+from boxoffice.sales import SaleLine, SaleRequest, complete_sale, quote_sale
+from boxoffice.seat_rules import SeatRules
+from boxoffice.staff import StaffMember
+from boxoffice.tender import Tender
+from db.engine import transaction
+from db.models import AuditEntry, Payment, SaleOrder, Seat, SeatClaim, Showtime, Ticket
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CASHIER = StaffMember(1, "1001", "王芳", "cashier")
+SUPERVISOR = StaffMember(2, "2001", "李强", "supervisor")
+RULES = SeatRules()
+
+
+@pytest.fixture
+def sale(demo_store, now):
+    """Friday 19:30 in hall 1 (weekday evening: adult standard ¥45 + ¥3 fee) and row F's seats by number."""
+    with transaction(demo_store, write=False) as session:
+        showtime = session.exec(select(Showtime).where(Showtime.auditorium_id == 1, Showtime.starts_at > now)
+                                .order_by(Showtime.starts_at.desc())).all()
+        evening = [s for s in showtime if s.starts_at.astimezone(SHANGHAI).strftime("%H:%M") == "19:30"
+                   and s.starts_at.astimezone(SHANGHAI).date() == now.astimezone(SHANGHAI).date()][0]
+        seats = {s.number: s.id for s in session.exec(select(Seat).where(Seat.auditorium_id == 1,
+                                                                          Seat.row_label == "F")).all()}
+    return demo_store, evening.id, seats
+
+
+def _hold(store, showtime_id, seat_ids, now, terminal="counter-1", seconds=600):
+    with transaction(store) as session:
+        hold_seats(session, showtime_id=showtime_id, seat_ids=seat_ids, terminal_id=terminal, staff_id=1, now=now,
+                   hold_seconds=seconds)
+
+
+def _request(showtime_id, seat_ids, tenders, key="k1", types=None, **extra):
+    lines = tuple(SaleLine(sid, (types or {}).get(sid, "adult")) for sid in seat_ids)
+    return SaleRequest(showtime_id=showtime_id, lines=lines, tenders=tuple(tenders), channel="counter",
+                       terminal_id="counter-1", staff=CASHIER, request_key=key, **extra)
+
+
+def _sell(store, request, now, rules=RULES):
+    with transaction(store) as session:
+        return complete_sale(session, request=request, now=now, zone=SHANGHAI, rules=rules)
+
+
+def _count(store, model):
+    with transaction(store, write=False) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_cash_sale_turns_holds_into_an_order_with_tickets_payment_and_audit(sale, now):
+    store, showtime_id, seats = sale
+    picked = [seats[12], seats[13]]
+    _hold(store, showtime_id, picked, now)
+    result = _sell(store, _request(showtime_id, picked, [Tender("cash", 10000, tendered_fen=10000)]), now)
+    assert result.breakdown.total_fen == 2 * (4500 + 300)
+    assert result.change_fen == 10000 - 9600
+    assert len(result.ticket_ids) == 2 and len(result.reference) == 13
+    with transaction(store, write=False) as session:
+        claims = live_claims(session, showtime_id=showtime_id, now=now + timedelta(days=1))
+        order = session.exec(select(SaleOrder)).one()
+        payment = session.exec(select(Payment)).one()
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "sale")).one()
+    assert {claims[s].status for s in picked} == {"sold"}  # sold seats do not expire
+    assert (order.total_fen, order.staff_id, order.reference) == (9600, 1, result.reference)
+    assert (payment.method, payment.amount_fen, payment.tendered_fen, payment.change_fen) == ("cash", 9600, 10000, 400)
+    assert audit.subject == result.reference and "F13" in audit.detail
+
+
+def test_split_tender_card_and_cash(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[5]], now)
+    result = _sell(store, _request(showtime_id, [seats[5]], [Tender("card", 3000, reference="A1B2C3D4"),
+                                                            Tender("cash", 2000, tendered_fen=2000)]), now)
+    assert result.change_fen == 2000 - 1800
+    with transaction(store, write=False) as session:
+        rows = session.exec(select(Payment.method, Payment.amount_fen, Payment.reference)).all()
+    assert sorted(rows) == [("card", 3000, "A1B2C3D4"), ("cash", 1800, None)]
+
+
+def test_the_same_request_twice_sells_once(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[1], seats[2]], now)
+    request = _request(showtime_id, [seats[1], seats[2]], [Tender("cash", 9600, tendered_fen=9600)], key="same")
+    first = _sell(store, request, now)
+    again = _sell(store, request, now + timedelta(seconds=1))
+    assert again.repeated and again.reference == first.reference and again.ticket_ids == first.ticket_ids
+    assert _count(store, SaleOrder) == 1 and _count(store, Ticket) == 2 and _count(store, Payment) == 1
+
+
+def test_short_payment_writes_nothing_and_keeps_the_seats_held(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[1], seats[2]], now)
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[1], seats[2]], [Tender("cash", 5000, tendered_fen=5000)]), now)
+    assert caught.value.code == "payment_incomplete" and caught.value.params["remaining_fen"] == 4600
+    assert _count(store, SaleOrder) == 0 and _count(store, Ticket) == 0 and _count(store, Payment) == 0
+    with transaction(store, write=False) as session:
+        claims = live_claims(session, showtime_id=showtime_id, now=now)
+    assert {c.status for c in claims.values()} == {"held"} and len(claims) == 2
+
+
+def test_an_expired_hold_cannot_be_sold(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[1]], now, seconds=60)
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[1]], [Tender("cash", 4800, tendered_fen=4800)]),
+              now + timedelta(seconds=61))
+    assert caught.value.code == "hold_lost" and caught.value.params["seats"] == ["F1"]
+
+
+def test_a_single_gap_needs_a_supervisor_and_a_reason(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[2]], now)  # leaves F1 alone against the aisle
+    tender = [Tender("cash", 4800, tendered_fen=4800)]
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[2]], tender), now)
+    assert (caught.value.code, caught.value.params["rules"], caught.value.params["seats"]) == (
+        "seat_rules", ["single_gap"], ["F1"])
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[2]], tender, overrides=frozenset({"single_gap"}),
+                              approver=SUPERVISOR), now)
+    assert caught.value.code == "override_reason_missing"
+    result = _sell(store, _request(showtime_id, [seats[2]], tender, overrides=frozenset({"single_gap"}),
+                                   approver=SUPERVISOR, override_reason="customer asked for the aisle"), now)
+    with transaction(store, write=False) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "seat_rules.override")).one()
+    assert entry.subject == result.reference and "2001" in entry.detail and "aisle" in entry.detail
+
+
+def test_a_cashier_cannot_override_alone(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[2]], now)
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[2]], [Tender("cash", 4800, tendered_fen=4800)],
+                              overrides=frozenset({"single_gap"}), override_reason="please"), now)
+    assert caught.value.code == "seat_rules"
+
+
+def test_seats_held_by_another_terminal_are_not_sold(sale, now):
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[3]], now, terminal="kiosk-2")
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[3]], [Tender("cash", 4800, tendered_fen=4800)]), now)
+    assert caught.value.code == "hold_lost"
+
+
+def test_quote_prices_each_seat_by_zone_and_type(sale, now):
+    store, showtime_id, seats = sale
+    with transaction(store, write=False) as session:
+        breakdown = quote_sale(session, showtime_id=showtime_id, channel="counter", zone=SHANGHAI,
+                               lines=(SaleLine(seats[1], "adult"), SaleLine(seats[2], "student")))
+        with pytest.raises(BoxOfficeError) as caught:
+            quote_sale(session, showtime_id=showtime_id, channel="kiosk", zone=SHANGHAI,
+                       lines=(SaleLine(seats[1], "staff"),))
+    assert [line.price_fen for line in breakdown.lines] == [4500, 3500]
+    assert breakdown.fees_fen == 600 and breakdown.total_fen == 8600 and breakdown.id_check_needed
+    assert caught.value.code == "ticket_type_counter_only"
