@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -24,7 +25,11 @@ from textual.reactive import reactive
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import LANGUAGES, Translator
 from kiosk.config import Config
+from boxoffice.holds import release_terminal_holds
+from boxoffice.terminals import register_terminal
+from kiosk.intents import run_intent
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
+from kiosk.screens.seat_selection_screen import SeatSelectionScreen
 
 MODES_OPENED = ("counter", "kiosk")
 """Modes this release can open."""
@@ -93,8 +98,16 @@ class BoxOfficeApp(App[None]):
         return self.clock()
 
     def on_mount(self) -> None:
-        """Open the first screen of the mode."""
+        """Register this terminal, give back holds a crash left behind, and open the first screen of the mode."""
         log.info("terminal %s opened in %s mode", self.config.terminal.id, self.mode)
+        terminal = self.config.terminal
+        try:
+            run_intent(self.engine, lambda session: register_terminal(
+                session, terminal_id=terminal.id, name=terminal.name, mode=self.mode, now=self.now()),
+                name="register terminal")
+        except BoxOfficeError as error:
+            log.warning("could not register terminal %s: %s", terminal.id, error.code)
+        self._release_my_holds("restart")
         self.push_screen(SignInScreen() if self.mode == "counter" else KioskWelcomeScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -116,15 +129,29 @@ class BoxOfficeApp(App[None]):
         self.notify(self.translator.error(error.code, **error.params), severity="error")
 
     def on_showtimes_screen_showtime_chosen(self, message: ShowtimesScreen.ShowtimeChosen) -> None:
-        """A showtime was opened at the counter.
-
-        This is the seam for the seat map (next issue): push the seat selection screen for
-        ``message.showtime_id`` here. Until then the choice is only logged.
-        """
+        """A showtime was opened at the counter: its seat map, for the signed-in staff member."""
         staff = getattr(self.screen, "staff", None)
-        log.info(
-            "showtime %s chosen at %s by staff %s",
-            message.showtime_id,
-            self.config.terminal.id,
-            getattr(staff, "code", "?"),
-        )
+        if staff is None:
+            return
+        if not staff.can("sell"):
+            self.show_error(BoxOfficeError("not_permitted", "this role does not sell tickets"))
+            return
+        log.info("showtime %s opened at %s by staff %s", message.showtime_id, self.config.terminal.id, staff.code)
+        self.push_screen(SeatSelectionScreen(staff, message.showtime_id))
+
+    def _release_my_holds(self, reason: str) -> None:
+        """Give back every seat this terminal holds (start-up after a crash, quitting)."""
+        terminal = self.config.terminal
+
+        def work(session: Any) -> None:
+            release_terminal_holds(session, terminal_id=terminal.id, now=self.now(), reason=reason)
+
+        try:
+            run_intent(self.engine, work, name=f"release holds ({reason})")
+        except BoxOfficeError as error:
+            log.warning("could not release the holds of %s: %s", terminal.id, error.code)
+
+    async def action_quit(self) -> None:
+        """Give the seats back, then quit."""
+        self._release_my_holds("quit")
+        self.exit()

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from boxoffice.errors import BoxOfficeError
+from boxoffice.holds import release_terminal_holds
 from boxoffice.showtimes import ShowtimeRow, list_showtimes
 from boxoffice.staff import StaffMember, sign_out
 from kiosk.intents import run_intent
@@ -155,8 +156,10 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         try:
             run_intent(
                 box.engine,
-                lambda session: sign_out(
-                    session, staff=self.staff, now=box.now(), terminal_id=box.config.terminal.id
+                lambda session: (
+                    release_terminal_holds(session, terminal_id=box.config.terminal.id, now=box.now(),
+                                           reason="signout"),
+                    sign_out(session, staff=self.staff, now=box.now(), terminal_id=box.config.terminal.id),
                 ),
                 name="sign-out",
             )
