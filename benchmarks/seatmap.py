@@ -1,17 +1,17 @@
 """CPU per cursor move plus repaint on a 1,000-seat map: our one-widget SeatMap against one widget per seat.
 
-Both maps run in the same process, headless, at the same terminal size, and walk the same path of 200 moves
-(along a row, down, back along the next row), so every move changes the cursor. CPU is counted with
+Both maps run in the same process, headless, at the same terminal size, and walk the same 200 moves (along a
+row, down, back along the next row), so every move changes the cursor. CPU is counted with
 ``time.process_time()``; nothing is subtracted. Two measures, each for both maps:
 
-* **widget**: the move and the repaint of what it dirtied, called directly: our map's ``action_cursor_*`` then
-  ``render_lines()`` of the two cells it refreshed (the call the compositor makes: Textual's styles cache and our
-  ``render_line``); for the baseline, moving a ``-cursor`` class from one ``Static`` to the next (styles are
-  recomputed at once) then ``render_lines()`` of both widgets.
-* **frame**: the move, then the app's own event loop until the frame is composed (idle handling, the screen's
-  60 Hz update timer, the compositor, our ``CursorMoved`` message). Sleeping costs no CPU, so the wait adds
-  only the work it triggers; the CPU of an idle wait of the same length, and of the smallest repaint Textual can
-  do (a one-cell Static refreshed), are shown beside it for scale.
+* **widget**: the move and the repaint of what it dirtied, called directly. Ours: ``action_cursor_*``, then
+  ``render_lines()`` of the two cells it refreshed (the compositor's call: Textual's styles cache, then our
+  ``render_line``). Baseline: move a ``-cursor`` class from one ``Static`` to the next (styles are recomputed
+  at once), then ``render_lines()`` of both widgets.
+* **frame**: the move, then the app's own event loop until the frame is composed (idle handling, the
+  screen's 60 Hz update timer, the compositor, our ``CursorMoved`` message). Sleeping costs no CPU, so the
+  wait adds only the work it triggers. For scale: the CPU of an idle wait as long, and of the smallest
+  repaint Textual does (a one-cell Static refreshed).
 
 Pilot's key presses are not used: they sleep ~40 ms per key and hide the work (FIELD_NOTES, Textual).
 Run ``python -m benchmarks.seatmap``; ``measure()`` returns the numbers for a combined report.
@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.containers import Grid
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from boxoffice.hall import Hall, HallSeat
@@ -85,7 +85,7 @@ class SeatMapApp(App[None]):
         getattr(seat_map, f"action_cursor_{step}")()
         new = seat_map.cursor_seat
         assert old is not None and new is not None and old != new
-        return [lambda s=s: seat_map.render_lines(seat_map.cell_region(s.id)) for s in (old, new)]
+        return [partial(seat_map.render_lines, seat_map.cell_region(seat.id)) for seat in (old, new)]
 
 
 class WidgetPerSeatApp(App[None]):
@@ -122,17 +122,17 @@ class WidgetPerSeatApp(App[None]):
         old.remove_class("-cursor")
         new.add_class("-cursor")
         self.position = (row, col)
-        return [lambda w=w: w.render_lines(w.size.region) for w in (old, new)]
+        return [partial(widget.render_lines, widget.size.region) for widget in (old, new)]
 
 
-async def _cpu(pilot: Pilot[None], times: int, step: Callable[[int], Awaitable[None]]) -> float:
-    """CPU ms per call of ``step``, each followed (outside the count) by a settled app."""
+async def _cpu(times: int, step: Callable[[int], Awaitable[None]]) -> float:
+    """CPU ms per call of ``step``; after each (not counted) a frame's wait lets the app settle."""
     total = 0.0
     for index in range(times):
         before = time.process_time()
         await step(index)
         total += time.process_time() - before
-        await pilot.pause()
+        await asyncio.sleep(FRAME_WAIT)
     return total * 1000 / times
 
 
@@ -153,11 +153,11 @@ async def _run(app: SeatMapApp | WidgetPerSeatApp, moves: list[str]) -> dict[str
         async def idle(index: int) -> None:
             await asyncio.sleep(FRAME_WAIT)
 
-        result = {"first_frame_ms": first_frame, "widget_ms": await _cpu(pilot, len(moves), widget)}
+        result = {"first_frame_ms": first_frame, "widget_ms": await _cpu(len(moves), widget)}
         app.restart()
         await pilot.pause()
-        result["frame_ms"] = await _cpu(pilot, len(moves), frame)
-        result["idle_ms"] = await _cpu(pilot, 50, idle)
+        result["frame_ms"] = await _cpu(len(moves), frame)
+        result["idle_ms"] = await _cpu(50, idle)
     return result
 
 
@@ -177,7 +177,7 @@ async def _smallest_repaint() -> float:
             cell.refresh()
             await asyncio.sleep(FRAME_WAIT)
 
-        return await _cpu(pilot, 50, frame)
+        return await _cpu(50, frame)
 
 
 def measure(n_moves: int = 200) -> dict[str, Any]:
@@ -218,9 +218,18 @@ def main() -> None:
     print(f"Seat map, {r['seats']:,} seats, {r['moves']} cursor moves; CPU ms (time.process_time), same run")
     print(f"{'':44} {'SeatMap':>9} {'1,000 Statics':>14} {'ratio':>7}")
     rows = [
-        ("move + repaint of what it dirtied, per move", "seatmap_ms_per_move", "baseline_ms_per_move", "ratio"),
-        ("move + composed frame via the app loop", "seatmap_frame_ms_per_move", "baseline_frame_ms_per_move",
-         "frame_ratio"),
+        (
+            "move + repaint of what it dirtied, per move",
+            "seatmap_ms_per_move",
+            "baseline_ms_per_move",
+            "ratio",
+        ),
+        (
+            "move + composed frame via the app loop",
+            "seatmap_frame_ms_per_move",
+            "baseline_frame_ms_per_move",
+            "frame_ratio",
+        ),
         ("  for scale: idle wait of one frame", "seatmap_idle_ms", "baseline_idle_ms", None),
         ("start, mount, first frame", "seatmap_first_frame_ms", "baseline_first_frame_ms", None),
     ]
