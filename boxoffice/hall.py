@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from db.models import Auditorium, Seat
@@ -126,7 +126,7 @@ class ClaimInfo:
     sold_at: datetime | None = None
 
 
-_HALL_CACHE: dict[tuple[int, int, int, int], Hall] = {}
+_HALL_CACHE: dict[tuple[int, int], Hall] = {}
 _seat = Seat.__table__  # type: ignore[attr-defined]
 _auditorium = Auditorium.__table__  # type: ignore[attr-defined]
 _live_seats = (_seat.c.auditorium_id == bindparam("p_auditorium")) & _seat.c.retired.is_(False)
@@ -134,7 +134,6 @@ _AUDITORIUM = select(
     _auditorium.c.name, _auditorium.c.name_en, _auditorium.c.screen_side, _auditorium.c.grid_rows,
     _auditorium.c.grid_cols, _auditorium.c.plan_text,
 ).where(_auditorium.c.id == bindparam("p_auditorium"))
-_SEAT_VERSION = select(func.count(), func.max(_seat.c.id)).where(_live_seats)
 _SEATS = select(
     _seat.c.id, _seat.c.row_label, _seat.c.number, _seat.c.grid_row, _seat.c.grid_col, _seat.c.kind, _seat.c.zone,
     _seat.c.blocked, _seat.c.house,
@@ -144,16 +143,15 @@ _SEATS = select(
 def load_hall(session: Session, auditorium_id: int) -> Hall:
     """Read an auditorium's current (not retired) seats.
 
-    Halls change only when a seat plan is imported, yet every sale needs one, so the result is kept in a small
-    per-process cache keyed by the plan text and the seat rows' count and newest id.
+    Seats change only when a seat plan is imported (which stores the plan's text on the auditorium), yet every
+    sale needs the hall, so the result is kept in a small per-process cache keyed by the auditorium's row.
     """
     connection = session.connection()
     params = {"p_auditorium": auditorium_id}
     auditorium = connection.execute(_AUDITORIUM, params).first()
     if auditorium is None:
         raise LookupError(f"no auditorium {auditorium_id}")
-    count, newest = connection.execute(_SEAT_VERSION, params).one()
-    key = (auditorium_id, hash(tuple(auditorium)), count, newest or 0)
+    key = (auditorium_id, hash(tuple(auditorium)))
     cached = _HALL_CACHE.get(key)
     if cached is not None:
         return cached

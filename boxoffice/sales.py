@@ -20,7 +20,7 @@ from sqlmodel import Session
 from boxoffice import audit
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import Hall, load_hall
-from boxoffice.holds import live_claims
+from boxoffice.holds import claim_owners
 from boxoffice.pricing import Breakdown, ShowContext, load_price_card, load_ticket_types, price_order
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
@@ -152,10 +152,9 @@ def complete_sale(
     if showtime is None or showtime.status != "scheduled" or showtime.ends_at <= now:
         raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=request.showtime_id)
     hall = load_hall(session, showtime.auditorium_id)
-    claims = live_claims(session, showtime_id=request.showtime_id, now=now)
+    claims = claim_owners(session, showtime_id=request.showtime_id, now=now)
     seat_ids = frozenset(line.seat_id for line in request.lines)
-    lost = [sid for sid in seat_ids
-            if (claim := claims.get(sid)) is None or claim.status != "held" or claim.terminal_id != request.terminal_id]
+    lost = [sid for sid in seat_ids if claims.get(sid) != ("held", request.terminal_id)]
     if lost:
         raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=sorted(hall.seat(s).label for s in lost))
 
