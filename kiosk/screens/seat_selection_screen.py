@@ -247,7 +247,7 @@ class SeatSelectionScreen(BoxOfficeScreen[SaleResult | None]):
             run_intent(self.box.engine, work, name=name)
         except BoxOfficeError as error:
             if error.code == "seat_taken":
-                self.bell()
+                self.app.bell()
             self.box.show_error(error)
             return False
         return True

@@ -7,6 +7,7 @@ from textual.widgets import DataTable, Select, Static
 
 from db.engine import transaction
 from db.models import Seat, SeatClaim, Showtime
+from kiosk.screens.seat_selection_screen import SeatSelectionScreen
 from kiosk.screens import ShowtimesScreen
 from ui_helpers import NOW, SIZE, TODAY_COUNT, run, sign_in
 
@@ -42,10 +43,14 @@ def test_enter_on_a_row_posts_the_chosen_showtime(make_app):
         async with app.run_test(size=SIZE, message_hook=hook) as pilot:
             await sign_in(pilot)
             table = app.screen.query_one(DataTable)
-            await pilot.press("enter", "down", "enter")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SeatSelectionScreen)  # the app opens the seat map
+            await pilot.press("escape", "down", "enter")
             await pilot.pause()
             expected = [int(table.coordinate_to_cell_key((row, 0)).row_key.value) for row in (1, 2)]
             assert [message.showtime_id for message in posted.values()] == expected
+            assert app.screen.showtime_id == expected[1]
 
     run(body)
 
