@@ -53,6 +53,7 @@ def service_rate(seconds: float = 3.0) -> dict[str, float]:
     sales = sum(c.sales for c in counts)
     duration = max(c.seconds for c in counts)
     return {"sales": sales, "seconds": duration, "per_second": sales / duration,
+            "cpu_ms_per_sale": 1000 * sum(c.cpu_seconds for c in counts) / max(1, sales),
             "locked": sum(c.locked_errors for c in counts), "lost": sum(c.seat_taken for c in counts)}
 
 
@@ -115,11 +116,13 @@ def measure(seconds: float = 3.0) -> dict[str, float]:
     raw = raw_rate(seconds)
     ours = service_rate(seconds)
     return {"service_per_second": ours["per_second"], "raw_per_second": raw["per_second"],
-            "ratio": ours["per_second"] / raw["per_second"], "locked": ours["locked"], "lost": ours["lost"]}
+            "ratio": ours["per_second"] / raw["per_second"], "locked": ours["locked"], "lost": ours["lost"],
+            "cpu_ms_per_sale": ours["cpu_ms_per_sale"]}
 
 
 if __name__ == "__main__":
     result = measure()
     print(f"sales/s, {PROCESSES} processes: ours {result['service_per_second']:.0f}, raw sqlite3 "
-          f"{result['raw_per_second']:.0f} (ratio {result['ratio']:.2f}); 'database is locked' seen: "
+          f"{result['raw_per_second']:.0f} (ratio {result['ratio']:.2f}); CPU per sale "
+          f"{result['cpu_ms_per_sale']:.1f} ms; 'database is locked' seen: "
           f"{result['locked']:.0f}")

@@ -28,6 +28,7 @@ class WorkerCounts:
     locked_errors: int = 0
     other_errors: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal: str, seconds: float, max_seats: int,
@@ -55,6 +56,7 @@ def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal
                    zone=SHANGHAI)
     time.sleep(max(0.0, start_at - time.time()))
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + seconds
     while time.perf_counter() < deadline:
         showtime_id = rng.choice(showtime_ids)
@@ -88,6 +90,7 @@ def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal
                 counts.other_errors += 1
             _release(engine, terminal, counts)
     counts.seconds = time.perf_counter() - started
+    counts.cpu_seconds = time.process_time() - cpu_started
     engine.dispose()
     with open(out_path, "w", encoding="utf-8") as handle:
         json.dump(asdict(counts), handle)
