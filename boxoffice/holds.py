@@ -45,25 +45,19 @@ _CLAIM_OWNERS = select(_claim.c.seat_id, _claim.c.status, _claim.c.terminal_id).
     _claim.c.released_at.is_(None),
     or_(_claim.c.status == "sold", _claim.c.expires_at > bindparam("p_now")),
 )
-_SHOWTIME_STATE = select(_show.c.status, _show.c.ends_at).where(_show.c.id == bindparam("p_showtime"))
-_SEATS_IN_HALL = (
-    select(func.count())
-    .select_from(_seat.join(_show, _show.c.auditorium_id == _seat.c.auditorium_id))
-    .where(_show.c.id == bindparam("p_showtime"), _seat.c.id.in_(bindparam("p_seats", expanding=True)))
-    .where(_seat.c.retired.is_(False))
-)
+_SHOWTIME_STATE = select(
+    _show.c.status,
+    _show.c.ends_at,
+    select(func.count()).select_from(_seat)
+    .where(_seat.c.auditorium_id == _show.c.auditorium_id, _seat.c.retired.is_(False))
+    .where(_seat.c.id.in_(bindparam("p_seats", expanding=True)))
+    .scalar_subquery(),
+).where(_show.c.id == bindparam("p_showtime"))
 _RELEASE_EXPIRED = (
     update(_claim)
     .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
     .where(_live_held, _claim.c.expires_at <= _now)
     .values(released_at=_now, release_reason="expired")
-)
-_EXTEND_MINE = (
-    update(_claim)
-    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
-    .where(_claim.c.terminal_id == bindparam("p_terminal"), _live_held)
-    .values(expires_at=bindparam("p_expires"))
-    .returning(_claim.c.seat_id)
 )
 _EXTEND_ALL_MINE = (
     update(_claim)
@@ -85,10 +79,22 @@ _MY_HOLDS = select(_claim.c.seat_id).where(
     _claim.c.showtime_id == bindparam("p_showtime"), _claim.c.terminal_id == bindparam("p_terminal"),
     _live_held, _claim.c.expires_at > _now,
 )
-_CLAIM = {
-    name: insert(_claim).on_conflict_do_nothing().returning(_claim.c.seat_id)
-    for name, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
-}
+
+
+
+def _claim_statement(insert: Any) -> Any:
+    """Claim seats, or extend this terminal's own live holds on them, in one statement; RETURNING lists the seats
+    this terminal now holds, so a seat missing from it belongs to someone else."""
+    statement = insert(_claim)
+    return statement.on_conflict_do_update(
+        index_elements=[_claim.c.showtime_id, _claim.c.seat_id],
+        index_where=_claim.c.released_at.is_(None),
+        set_={"expires_at": statement.excluded.expires_at},
+        where=(_claim.c.terminal_id == statement.excluded.terminal_id) & (_claim.c.status == "held"),
+    ).returning(_claim.c.seat_id)
+
+
+_CLAIM = {"sqlite": _claim_statement(sqlite_insert), "postgresql": _claim_statement(pg_insert)}
 
 
 def _run(session: Session, statement: Any, **params: Any) -> Any:
@@ -118,8 +124,9 @@ def hold_seats(
 ) -> datetime:
     """Hold seats of a showtime for this terminal (or extend this terminal's holds on them).
 
-    The claim is one ``INSERT … ON CONFLICT DO NOTHING`` against the live-claim index: the database, not a
-    read before the write, decides who gets a seat, on SQLite and PostgreSQL alike.
+    The claim is one ``INSERT … ON CONFLICT … DO UPDATE … WHERE`` against the live-claim index: the database,
+    not a read before the write, decides who gets a seat (a conflicting claim of another terminal is left alone
+    and the seat is reported taken), on SQLite and PostgreSQL alike.
 
     Raises:
         BoxOfficeError: ``seat_taken`` (with ``seats``, a list of seat ids) when another terminal holds or has
@@ -132,28 +139,24 @@ def hold_seats(
     wanted = sorted(set(seat_ids))
     if not wanted:
         return now
-    state = _run(session, _SHOWTIME_STATE, p_showtime=showtime_id).first()
+    state = _run(session, _SHOWTIME_STATE, p_showtime=showtime_id, p_seats=wanted).first()
     if state is None or state.status != "scheduled":
         raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=showtime_id)
     if state.ends_at <= now:
         raise BoxOfficeError("showtime_over", "this showtime is over", showtime_id=showtime_id)
-    if _run(session, _SEATS_IN_HALL, p_showtime=showtime_id, p_seats=wanted).scalar_one() != len(wanted):
+    if state[2] != len(wanted):
         raise BoxOfficeError("seat_unknown", "a seat is not in this showtime's hall", showtime_id=showtime_id)
     _run(session, _RELEASE_EXPIRED, p_showtime=showtime_id, p_seats=wanted, p_now=now)
     expires_at = now + timedelta(seconds=hold_seconds)
-    extended = set(_run(session, _EXTEND_MINE, p_showtime=showtime_id, p_seats=wanted, p_terminal=terminal_id,
-                        p_expires=expires_at).scalars())
-    fresh = [seat_id for seat_id in wanted if seat_id not in extended]
-    if fresh:
-        claim = _CLAIM[session.get_bind().dialect.name].values([
-            {"showtime_id": showtime_id, "seat_id": seat_id, "status": "held", "terminal_id": terminal_id,
-             "staff_id": staff_id, "created_at": now, "expires_at": expires_at}
-            for seat_id in fresh
-        ])
-        claimed = set(session.connection().execute(claim).scalars())
-        taken = [seat_id for seat_id in fresh if seat_id not in claimed]
-        if taken:
-            raise BoxOfficeError("seat_taken", f"seats {taken} are taken", seats=taken)
+    claim = _CLAIM[session.get_bind().dialect.name].values([
+        {"showtime_id": showtime_id, "seat_id": seat_id, "status": "held", "terminal_id": terminal_id,
+         "staff_id": staff_id, "created_at": now, "expires_at": expires_at}
+        for seat_id in wanted
+    ])
+    held = set(session.connection().execute(claim).scalars())
+    taken = [seat_id for seat_id in wanted if seat_id not in held]
+    if taken:
+        raise BoxOfficeError("seat_taken", f"seats {taken} are taken", seats=taken)
     return expires_at
 
 

@@ -55,6 +55,8 @@ class TicketTypeInfo:
     needs_id_check: bool = False
     kiosk_allowed: bool = True
     sort_order: int = 0
+    id: int | None = None
+    """The store's id (None for types built by hand in tests)."""
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,7 @@ _CARD_ROWS = (
 )
 _TYPES = select(
     _type.c.code, _type.c.name_zh, _type.c.name_en, _type.c.needs_id_check, _type.c.kiosk_allowed,
-    _type.c.sort_order,
+    _type.c.sort_order, _type.c.id,
 ).order_by(_type.c.sort_order, _type.c.code)
 
 

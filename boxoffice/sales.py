@@ -21,12 +21,12 @@ from boxoffice import audit
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import Hall, load_hall
 from boxoffice.holds import claim_owners
-from boxoffice.pricing import Breakdown, ShowContext, load_price_card, load_ticket_types, price_order
+from boxoffice.pricing import Breakdown, ShowContext, TicketTypeInfo, load_price_card, load_ticket_types, price_order
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
 from boxoffice.staff import StaffMember
 from boxoffice.tender import Tender, settle
-from db.models import Payment, SaleOrder, SeatClaim, Showtime, Ticket, TicketType
+from db.models import Payment, SaleOrder, SeatClaim, Showtime, Ticket
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over a counter
 
@@ -84,7 +84,6 @@ _ticket = Ticket.__table__  # type: ignore[attr-defined]
 _payment = Payment.__table__  # type: ignore[attr-defined]
 _claim = SeatClaim.__table__  # type: ignore[attr-defined]
 _show = Showtime.__table__  # type: ignore[attr-defined]
-_type = TicketType.__table__  # type: ignore[attr-defined]
 
 _SHOWTIME = select(
     _show.c.auditorium_id, _show.c.price_card_id, _show.c.starts_at, _show.c.ends_at, _show.c.format, _show.c.status
@@ -102,7 +101,6 @@ _SELL_CLAIMS = (
     .values(status="sold", order_id=bindparam("p_order"), expires_at=None)
     .returning(_claim.c.id, _claim.c.seat_id)
 )
-_TYPE_IDS = select(_type.c.code, _type.c.id)
 
 
 def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...], channel: str,
@@ -111,15 +109,15 @@ def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...
     showtime = session.connection().execute(_SHOWTIME, {"p_showtime": showtime_id}).first()
     if showtime is None:
         raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
-    return _quote(session, showtime, load_hall(session, showtime.auditorium_id), lines, channel, zone)
+    return _quote(session, showtime, load_hall(session, showtime.auditorium_id), load_ticket_types(session), lines,
+                  channel, zone)
 
 
-def _quote(session: Session, showtime: Any, hall: Hall, lines: tuple[SaleLine, ...], channel: str,
-           zone: tzinfo) -> Breakdown:
+def _quote(session: Session, showtime: Any, hall: Hall, types: tuple[TicketTypeInfo, ...],
+           lines: tuple[SaleLine, ...], channel: str, zone: tzinfo) -> Breakdown:
     card = load_price_card(session, showtime.price_card_id)
     show = ShowContext(starts_local=showtime.starts_at.astimezone(zone), format=showtime.format)
     seats = [(hall.seat(line.seat_id).label, hall.seat(line.seat_id).zone) for line in lines]
-    types = load_ticket_types(session)
     if channel != "counter":
         kiosk_types = {t.code for t in types if t.kiosk_allowed}
         refused = sorted({line.ticket_type for line in lines} - kiosk_types)
@@ -141,9 +139,6 @@ def complete_sale(
             :mod:`boxoffice.tender`; ``payment_incomplete`` when the tenders do not cover the total.
     """
     connection = session.connection()
-    repeated = _existing(connection, request.request_key)
-    if repeated is not None:
-        return repeated
     if not request.lines:
         raise BoxOfficeError("sale_empty", "no seats selected")
     if request.phone is not None and not valid_phone(request.phone):
@@ -156,6 +151,10 @@ def complete_sale(
     seat_ids = frozenset(line.seat_id for line in request.lines)
     lost = [sid for sid in seat_ids if claims.get(sid) != ("held", request.terminal_id)]
     if lost:
+        # A request already completed (a double Enter, a retry after a lost answer) finds its seats sold.
+        repeated = _existing(connection, request.request_key)
+        if repeated is not None:
+            return repeated
         raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=sorted(hall.seat(s).label for s in lost))
 
     violations = check_selection(hall, unavailable=frozenset(sid for sid in claims if sid not in seat_ids),
@@ -170,7 +169,8 @@ def complete_sale(
         if not request.override_reason:
             raise BoxOfficeError("override_reason_missing", "an override needs a reason")
 
-    breakdown = _quote(session, showtime, hall, request.lines, request.channel, zone)
+    types = load_ticket_types(session)
+    breakdown = _quote(session, showtime, hall, types, request.lines, request.channel, zone)
     settlement = settle(breakdown.total_fen, list(request.tenders))
     if not settlement.is_complete:
         raise BoxOfficeError("payment_incomplete", "the payment does not cover the total",
@@ -188,7 +188,7 @@ def complete_sale(
         "p_showtime": request.showtime_id, "p_seats": sorted(seat_ids), "p_terminal": request.terminal_id,
         "p_order": order_id,
     }))
-    type_ids = dict(connection.execute(_TYPE_IDS).all())
+    type_ids = {t.code: t.id for t in types}
     ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
         {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
          "seat_id": line.seat_id, "ticket_type_id": type_ids[line.ticket_type], "price_fen": priced.price_fen,
