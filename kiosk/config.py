@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from printing.spec import PrinterSpec
 
 DEFAULT_CONFIG = Path("kiosk.toml")
 
@@ -98,6 +101,60 @@ class SeatingConfig(_Section):
     """The last this-many free seats of a showtime are sold only at the counter."""
 
 
+class PrinterConfig(_Section):
+    """One ``[[printers]]`` table: a ticket or receipt printer (see docs/printing.md)."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Name used by commands and the technician screen (letters, digits, ``_.-``)."""
+    role: Literal["tickets", "receipts"] = "tickets"
+    """What it prints."""
+    connection: Literal["usb", "network", "serial", "file", "cups", "preview"] = "preview"
+    """How bytes reach it."""
+    usb_vendor: int | None = Field(default=None, ge=0, le=0xFFFF)
+    """usb: vendor id (write 0x04b8 as 0x04b8 or 1208)."""
+    usb_product: int | None = Field(default=None, ge=0, le=0xFFFF)
+    """usb: product id."""
+    host: str | None = None
+    """network: host name or address."""
+    port: int = Field(default=9100, ge=1, le=65535)
+    """network: TCP port (raw printing is 9100)."""
+    device: str | None = None
+    """serial: device path such as /dev/ttyUSB0."""
+    baud: int = Field(default=9600, ge=1200, le=921600)
+    """serial: speed."""
+    path: str | None = None
+    """file: the file or device written to; preview: the folder for job files (relative to kiosk.toml)."""
+    cups_queue: str | None = None
+    """cups: the queue's name."""
+    profile: str = "TM-T20II"
+    """python-escpos printer profile."""
+    paper_mm: Literal[58, 80] = 80
+    """Paper width in millimetres."""
+    chinese: Literal["gb18030", "image"] = "gb18030"
+    """gb18030 for printers with a Chinese font, image to draw Chinese as pictures."""
+    qr: Literal["native", "image"] = "native"
+    """native: the printer draws the QR code; image: sent as a picture."""
+    cut: Literal["full", "partial", "none"] = "full"
+    """Cut after each ticket."""
+    logo: str | None = None
+    """Optional logo image printed at the top (relative to kiosk.toml)."""
+    fallback: str | None = None
+    """Name of the printer that takes this one's jobs when it is out of order."""
+    drawer: bool = False
+    """A cash drawer hangs on this printer: open it on cash sales."""
+    status_timeout_s: float = Field(default=0.5, gt=0, le=10)
+    """Seconds to wait for the printer to answer a status query."""
+
+    @model_validator(mode="after")
+    def _connection_settings(self) -> "PrinterConfig":
+        needed = {"usb": ("usb_vendor", "usb_product"), "network": ("host",), "serial": ("device",),
+                  "file": ("path",), "cups": ("cups_queue",), "preview": ()}[self.connection]
+        missing = [key for key in needed if getattr(self, key) in (None, "")]
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} for a {self.connection} printer")
+        return self
+
+
 class StaffConfig(_Section):
     max_pin_attempts: int = Field(default=5, ge=1, le=20)
     """Wrong PINs in a row before a lockout."""
@@ -114,8 +171,39 @@ class Config(_Section):
     holds: HoldsConfig = HoldsConfig()
     seating: SeatingConfig = SeatingConfig()
     staff: StaffConfig = StaffConfig()
+    printers: tuple[PrinterConfig, ...] = ()
+    """The ``[[printers]]`` tables; the first with role "tickets" prints tickets."""
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)
     """Where this config was read from (not a key of the file)."""
+
+    @field_validator("printers")
+    @classmethod
+    def _printer_names(cls, printers: tuple[PrinterConfig, ...]) -> tuple[PrinterConfig, ...]:
+        names = [printer.name for printer in printers]
+        doubled = sorted({name for name in names if names.count(name) > 1})
+        if doubled:
+            raise ValueError(f"each printer to have its own name; used twice: {', '.join(doubled)}")
+        for printer in printers:
+            if printer.fallback is not None and printer.fallback not in names:
+                raise ValueError(f"the fallback of printer {printer.name!r} to be a configured printer, "
+                                 f"got {printer.fallback!r}")
+        return printers
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, taken relative to the config file's folder."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else (self.source.parent / candidate)
+
+    def printer(self, name: str) -> "PrinterConfig":
+        """The printer called ``name``.
+
+        Raises:
+            KeyError: no such printer.
+        """
+        for printer in self.printers:
+            if printer.name == name:
+                return printer
+        raise KeyError(name)
 
     @property
     def database_url(self) -> str:
@@ -163,7 +251,8 @@ def parse_config(text: str, source: Path) -> Config:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+            key = key.lstrip(".") or "(top level)"
             if key == "source":
                 key = "source (not a kiosk.toml key)"
             problems.append(f"{source}: {key}: {_describe(error)}")
@@ -180,3 +269,14 @@ def load_config(path: Path | str | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{source}: cannot be read: {exc}"]) from None
     return parse_config(text, source)
+
+
+def printer_spec(config: Config, printer: PrinterConfig) -> "PrinterSpec":
+    """The printing package's view of a configured printer, with paths resolved beside the config file."""
+    from printing.spec import PrinterSpec
+
+    values = printer.model_dump()
+    for key in ("path", "logo"):
+        if values[key]:
+            values[key] = str(config.resolve(values[key]))
+    return PrinterSpec(**values)
