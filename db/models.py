@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -235,3 +235,48 @@ class Terminal(SQLModel, table=True):
     mode: str = Field(max_length=8)
     last_seen_at: datetime | None = None
     state: str = Field(default="", max_length=200)
+
+
+class PrintJob(SQLModel, table=True):
+    """One piece of paper to print (a ticket, a receipt, a test page): the durable print queue and its journal.
+
+    A job moves ``queued`` → ``sending`` (a worker took it) → ``printed``; an error sends it back to
+    ``queued`` with a later ``next_attempt_at``, or to ``failed`` when retrying is pointless. A job found in
+    ``sending`` after a crash becomes ``uncertain``: the printer may have printed it, so it is never sent again
+    by itself. ``cancelled`` jobs will not be sent (again). Rows are never deleted: with ``reprint`` they are
+    the per-ticket print journal.
+    """
+
+    __tablename__ = "print_job"
+    __table_args__ = (
+        Index("ix_print_job_due", "status", "next_attempt_at"),
+        Index("ix_print_job_ticket", "ticket_id"),
+        Index("ix_print_job_order", "order_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)
+    """``ticket``, ``receipt`` or ``test``."""
+    order_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("sale_order.id", name="fk_print_job_order")])
+    ticket_id: int | None = Field(default=None, sa_column_args=[ForeignKey("ticket.id", name="fk_print_job_ticket")])
+    printer: str = Field(max_length=40)
+    """The printer's name in the terminal's kiosk.toml."""
+    status: str = Field(default="queued", max_length=12)
+    """``queued``, ``sending``, ``printed``, ``failed``, ``uncertain`` or ``cancelled``."""
+    attempts: int = 0
+    """Times a worker took the job since it was (re)queued by a person."""
+    next_attempt_at: datetime
+    last_error: str | None = Field(default=None, max_length=32)
+    """The error code of the last failed attempt (printing's ``PrinterError`` codes)."""
+    reprint: int = 0
+    """0 for the first print of a ticket or receipt, n for its n-th reprint ("REPRINT n" on paper)."""
+    created_at: datetime
+    sent_at: datetime | None = None
+    """When a worker last took the job to send it."""
+    printed_at: datetime | None = None
+    terminal_id: str = Field(max_length=40)
+    """The terminal whose printers print the job (printer names are per terminal)."""
+    requested_by: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("staff.id", name="fk_print_job_requested_by")])
+    """The staff member who asked for it (a supervisor for reprints), if any."""
