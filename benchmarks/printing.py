@@ -15,6 +15,7 @@ import dataclasses
 import statistics
 import time
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from printing import PrinterSpec, TicketContent, document_bytes, render_image, tickets_document
@@ -72,7 +73,7 @@ def _median_ms(work, repeats: int) -> float:
     return statistics.median(samples)
 
 
-def measure(repeats: int = 15, paper_mm: int = 80) -> dict[str, float]:
+def measure(repeats: int = 15, paper_mm: Literal[58, 80] = 80) -> dict[str, float]:
     """Milliseconds (``<mode>_ms``) and bytes (``<mode>_bytes``) per 10-ticket order for each mode in
     :data:`MODES`, ``preview_png_ms`` for its picture, and ratios against ``gb18030_native``."""
     tickets = order_of_ten()

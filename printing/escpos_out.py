@@ -44,7 +44,7 @@ from printing.render import CELL_W, fit_picture, line_image, qr_size
 from printing.spec import PrinterSpec
 
 if TYPE_CHECKING:
-    from escpos.escpos import Escpos
+    from escpos.escpos import Escpos  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from printing.spec import PrinterSpec
 
 if TYPE_CHECKING:
-    from escpos.escpos import Escpos
+    from escpos.escpos import Escpos  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def escpos_modules() -> SimpleNamespace:
 def _import_escpos() -> SimpleNamespace:
     for attempt in range(2):
         try:
-            from escpos import capabilities, constants, exceptions, printer
+            from escpos import capabilities, constants, exceptions, printer  # type: ignore[import-untyped]
 
             return SimpleNamespace(
                 printer=printer, constants=constants, exceptions=exceptions, capabilities=capabilities
@@ -179,6 +179,14 @@ def dummy_printer(spec: PrinterSpec) -> Escpos:
     return escpos_modules().printer.Dummy(profile=make_profile(spec))
 
 
+_REQUIRED = {
+    "usb": ("usb_vendor", "usb_product"),
+    "network": ("host",),
+    "serial": ("device",),
+    "file": ("path",),
+}
+
+
 def open_printer(spec: PrinterSpec, *, timeout_s: float | None = None, job_name: str = "boxoffice") -> Escpos:
     """Build the python-escpos printer for ``spec`` and open its connection.
 
@@ -193,12 +201,15 @@ def open_printer(spec: PrinterSpec, *, timeout_s: float | None = None, job_name:
 
     Raises:
         PrinterError: ``printer_unreachable`` (cannot open), ``cups_missing``, ``printer_failed`` (a missing
-            driver library or an unknown profile).
+            driver library, an unknown profile, or a spec without its connection's address).
     """
     m = escpos_modules()
     profile = make_profile(spec)
     timeout = JOB_TIMEOUT_S if timeout_s is None else timeout_s
     kind = spec.connection
+    missing = [key for key in _REQUIRED.get(kind, ()) if getattr(spec, key) in (None, "")]
+    if missing:  # e.g. pyusb with no ids would open the first USB device of any kind
+        raise PrinterError("printer_failed", f"{spec.name}: a {kind} printer needs {' and '.join(missing)}")
     try:
         if kind == "preview":
             return m.printer.Dummy(profile=profile)
@@ -225,7 +236,7 @@ def open_printer(spec: PrinterSpec, *, timeout_s: float | None = None, job_name:
             except AttributeError:
                 pass
         elif kind == "cups":
-            from escpos.printer import cups as cups_module
+            from escpos.printer import cups as cups_module  # type: ignore[import-untyped]
 
             if not cups_module.is_usable():
                 raise PrinterError("cups_missing", "cups support not installed: pip install pycups")

@@ -16,7 +16,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import qrcode
+import qrcode  # type: ignore[import-untyped]
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
@@ -140,7 +140,7 @@ def qr_image(data: str, size: int, dots: int) -> PILImage.Image:
 
 
 def _barcode_image(block: Barcode, dots: int) -> PILImage.Image:
-    from barcode import Code128  # python-barcode, a dependency of python-escpos
+    from barcode import Code128  # type: ignore[import-untyped]  # python-barcode (python-escpos needs it)
 
     modules = Code128(block.data).build()[0]
     bar_w = block.width

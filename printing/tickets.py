@@ -124,7 +124,7 @@ def ticket_document(t: TicketContent, spec: PrinterSpec) -> Document:
         *reprint,
         Rule(),
         Text(t.film_zh, align="center", bold=True, double_height=True),
-        Text("\n".join(fit(t.film_en, width, 2)), align="center"),
+        *((Text("\n".join(fit(t.film_en, width, 2)), align="center"),) if t.film_en.strip() else ()),
         Columns("影厅 Hall", t.hall),
         Text(when, align="center", bold=True, double_height=True),
         Rule(),

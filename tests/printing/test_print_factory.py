@@ -234,3 +234,12 @@ def test_printing_never_loads_the_ui_or_the_store():
 def test_importing_printing_does_not_import_python_escpos():
     result = run_python("import sys, printing; print('escpos' in sys.modules)")
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize(
+    "connection,missing", [("usb", "usb_vendor and usb_product"), ("network", "host"), ("serial", "device")]
+)
+def test_a_printer_without_its_address_is_refused_before_opening_anything(make_spec, connection, missing):
+    with pytest.raises(PrinterError) as caught:
+        open_printer(make_spec(connection=connection))
+    assert caught.value.code == "printer_failed" and missing in caught.value.message

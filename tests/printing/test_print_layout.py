@@ -147,3 +147,8 @@ def test_test_page_ruler_spans_the_line(make_spec, paper_mm):
     assert all(cells <= spec.chars_per_line for _, cells in lines)
     ruler = "".join(str((i + 1) % 10) for i in range(spec.chars_per_line))
     assert (ruler, spec.chars_per_line) in lines
+
+
+def test_ticket_without_english_title_has_no_empty_title_line(ticket, make_spec):
+    doc = ticket_document(dataclasses.replace(ticket, film_en=""), make_spec())
+    assert not [b for b in doc.blocks if isinstance(b, Text) and not b.text.strip()]
