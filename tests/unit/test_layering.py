@@ -17,8 +17,8 @@ def test_import_linter_contracts_hold():
 
 def test_domain_and_store_load_without_textual_or_rich():
     code = (
-        "import sys, pkgutil, importlib, boxoffice, db\n"
-        "for package in (boxoffice, db):\n"
+        "import sys, pkgutil, importlib, boxoffice, db, printing\n"
+        "for package in (boxoffice, db, printing):\n"
         "    for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
         "        if '.migrations' not in module.name: importlib.import_module(module.name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
