@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from kiosk import cli_printer
 from kiosk.config import Config, ConfigError, load_config
 
 CONFIG_OPTION = click.option(
@@ -254,6 +255,13 @@ def import_prices_cmd(ctx: click.Context, file: Path, config_path: Path | None) 
         return f"{file}: {result.ticket_types} ticket types, {result.price_cards} price cards, {result.prices} prices"
 
     _import(ctx, config_path, action)
+
+
+def _printer_config(ctx: click.Context) -> Config:
+    return _context_config(ctx, None)
+
+
+cli_printer.register(boxoffice, _printer_config)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

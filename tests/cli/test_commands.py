@@ -22,7 +22,8 @@ def site(tmp_path: Path) -> Path:
 
 
 def test_every_command_has_help(site):
-    for command in ([], ["demo"], ["db", "upgrade"], ["config", "check"], ["import", "seatplan"],
+    for command in ([], ["demo"], ["db", "upgrade"], ["config", "check"], ["import", "seatplan"], ["printer"],
+                    ["printer", "list"], ["printer", "status"], ["printer", "test"], ["printer", "discover"],
                     ["import", "schedule"], ["import", "prices"]):
         result = run(*command, "--help", cwd=site)
         assert result.returncode == 0 and "Usage:" in result.stdout, command
