@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import LANGUAGES, Translator
 from kiosk.config import Config
+from kiosk.containment import ContainErrors
 from boxoffice.holds import release_terminal_holds
 from boxoffice.terminals import register_terminal
 from kiosk.intents import run_intent
@@ -41,7 +42,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class BoxOfficeApp(App[None]):
+class BoxOfficeApp(ContainErrors, App[None]):
     """The box-office terminal: staff sign-in and showtimes at the counter, a welcome screen at a kiosk."""
 
     CSS_PATH = "styles/app.tcss"
@@ -80,6 +81,7 @@ class BoxOfficeApp(App[None]):
             # Read by App.__init__: a customer must not reach Textual's command palette.
             self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
+        self._contain_errors: bool | None = None
         self.config = config
         self.engine = engine
         self.mode = mode
@@ -123,6 +125,15 @@ class BoxOfficeApp(App[None]):
     def watch_language(self, language: str) -> None:
         """Keep the window title in the current language (screens redraw themselves)."""
         self.title = self.translator("app.title")
+
+    @property
+    def contain_errors(self) -> bool:
+        """Whether UI errors are contained (logged and announced) rather than ending the app (see containment)."""
+        return self._contain_errors if self._contain_errors is not None else not self.is_headless
+
+    @contain_errors.setter
+    def contain_errors(self, value: bool) -> None:
+        self._contain_errors = value
 
     def show_error(self, error: BoxOfficeError) -> None:
         """Tell the person, in their language, why what they asked for did not happen."""

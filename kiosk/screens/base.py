@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import Screen
 
+from kiosk.containment import ContainErrors
+
 if TYPE_CHECKING:
     from kiosk.app import BoxOfficeApp
 
 ResultT = TypeVar("ResultT")
 
 
-class BoxOfficeScreen(Screen[ResultT]):
+class BoxOfficeScreen(ContainErrors, Screen[ResultT]):
     """A screen whose texts are catalog lookups in the app's current language."""
 
     @property
