@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from boxoffice import audit
@@ -50,8 +51,8 @@ OPEN = ("queued", "sending")
 _job = PrintJob.__table__  # type: ignore[attr-defined]
 _ticket = Ticket.__table__  # type: ignore[attr-defined]
 _order = SaleOrder.__table__  # type: ignore[attr-defined]
-_now = bindparam("p_now")
-_job_id = bindparam("p_job")
+_now: BindParameter[Any] = bindparam("p_now")
+_job_id: BindParameter[Any] = bindparam("p_job")
 
 _INSERT = insert(_job).returning(_job.c.id)
 _DUE = (

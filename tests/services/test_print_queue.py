@@ -38,7 +38,7 @@ def sell(store, now, numbers=(12, 13, 14), *, key="k1", phone=None, tenders=None
     """Hold and sell row F seats of Friday 19:30 in hall 1, queueing the tickets in the sale's transaction."""
     with transaction(store) as session:
         shows = session.exec(select(Showtime).where(Showtime.auditorium_id == 1, Showtime.starts_at > now)).all()
-        show = [s for s in shows if s.starts_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") == "12-04 19:30"][0]
+        show = next(s for s in shows if s.starts_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") == "12-04 19:30")
         seats = {s.number: s.id for s in session.exec(select(Seat).where(Seat.auditorium_id == 1,
                                                                           Seat.row_label == "F")).all()}
         register_terminal(session, terminal_id=TERMINAL, name="Counter 1", mode="counter", now=now)
@@ -120,7 +120,7 @@ def test_a_queued_job_is_claimed_then_printed(sold, now):
 
 
 def test_only_due_jobs_of_this_terminals_printers_are_claimed(sold, now):
-    store, _, jobs = sold
+    store, _, _ = sold
     assert claim(store, now, printers=("receipts",)) is None
     assert claim(store, now, terminal="kiosk-2") is None  # printer names are per terminal
     assert claim(store, now - timedelta(seconds=1)) is None  # queued at `now`, not due before
@@ -313,7 +313,7 @@ def test_a_reprint_is_numbered_marked_on_paper_and_audited(sold, now, tmp_path):
 
 
 def test_a_reprint_is_refused_while_printing_and_for_a_refunded_ticket(sold, now):
-    store, result, jobs = sold
+    store, result, _ = sold
     with transaction(store) as session:
         with pytest.raises(BoxOfficeError) as pending:
             q.reprint_ticket(session, ticket_id=result.ticket_ids[0], printer="tickets", approver=SUPERVISOR,
@@ -405,7 +405,7 @@ def test_attention_lists_waiting_and_overdue_jobs_and_order_state_follows(sold, 
 
 
 def test_ticket_contents_come_from_the_store(sold, now):
-    store, result, jobs = sold
+    store, result, _ = sold
     with transaction(store, write=False) as session:
         contents = ticket_contents(session, order_id=result.order_id, zone=SHANGHAI, cinema_zh="星光影城",
                                    cinema_en="Starlight Cinema")
