@@ -288,11 +288,17 @@ def mark_cancelled(session: Session, *, job_id: int, error_code: str, now: datet
 
 def record_error(session: Session, *, job_id: int, error_code: str, now: datetime, maybe_printed: bool,
                  max_attempts: int = MAX_ATTEMPTS) -> str:
-    """Record a failed attempt of a ``sending`` job and return its new status (see the module's rules)."""
+    """Record a failed attempt of a ``sending`` job and return its new status (see the module's rules).
+
+    A job no longer ``sending`` (a supervisor or a recovery got there first) is left as it is.
+    """
+    job = _run(session, select(_job.c.status, _job.c.attempts).where(_job.c.id == _job_id), p_job=job_id).first()
+    if job is None or job.status != "sending":
+        return job.status if job is not None else "unknown"
     if maybe_printed:
         mark_uncertain(session, job_id=job_id, error_code=error_code, now=now)
         return "uncertain"
-    attempts = _run(session, select(_job.c.attempts).where(_job.c.id == _job_id), p_job=job_id).scalar() or 0
+    attempts = job.attempts
     if error_code not in WAITING_CODES and attempts >= max_attempts:
         mark_failed(session, job_id=job_id, error_code=error_code, now=now)
         return "failed"
@@ -337,19 +343,26 @@ def _next_reprint(session: Session, job: Any) -> int:
     return int(_run(session, select(func.coalesce(func.max(_job.c.reprint), -1)).where(same)).scalar_one()) + 1
 
 
-def _requeue(session: Session, job_id: int, now: datetime, **values: Any) -> None:
-    _run(session, update(_job).where(_job.c.id == _job_id).values(
-        status="queued", attempts=0, last_error=None, next_attempt_at=now, **values), p_job=job_id)
+def _change(session: Session, job: Any, **values: Any) -> None:
+    """Update a job only if nobody changed its status since it was read (a worker may be claiming it)."""
+    changed = _run(session, update(_job).where(_job.c.id == _job_id, _job.c.status == job.status).values(**values),
+                   p_job=job.id).rowcount
+    if not changed:
+        raise BoxOfficeError("print_job_state", "the job changed meanwhile", status="changed", job_id=job.id)
+
+
+def _requeue(session: Session, job: Any, now: datetime, **values: Any) -> None:
+    _change(session, job, status="queued", attempts=0, last_error=None, next_attempt_at=now, **values)
 
 
 def _supersede(session: Session, job: Any, *, printer: str, terminal_id: str, approver: StaffMember,
                now: datetime) -> tuple[int, int]:
     """A job that may be on paper is replaced by a numbered reprint; returns (new job, reprint number)."""
     if job.kind == "test":  # a second test page does no harm
-        _requeue(session, job.id, now, printer=printer, terminal_id=terminal_id)
+        _requeue(session, job, now, printer=printer, terminal_id=terminal_id)
         return job.id, 0
     reprint = _next_reprint(session, job)
-    _run(session, update(_job).where(_job.c.id == _job_id).values(status="cancelled"), p_job=job.id)
+    _change(session, job, status="cancelled")
     new = _new_job(session, kind=job.kind, printer=printer, terminal_id=terminal_id, now=now,
                    order_id=job.order_id, ticket_id=job.ticket_id, reprint=reprint, requested_by=approver.id)
     return new, reprint
@@ -376,7 +389,7 @@ def retry_job(session: Session, *, job_id: int, approver: StaffMember, terminal_
     _require_override(approver)
     job = _job_row(session, job_id)
     if job.status in ("failed", "queued"):
-        _requeue(session, job.id, now)
+        _requeue(session, job, now)
         result, reprint = job.id, job.reprint
     elif job.status == "uncertain":
         result, reprint = _supersede(session, job, printer=job.printer, terminal_id=job.terminal_id,
@@ -403,7 +416,7 @@ def move_job(session: Session, *, job_id: int, to_printer: str, approver: StaffM
     _require_override(approver)
     job = _job_row(session, job_id)
     if job.status in ("queued", "failed"):
-        _requeue(session, job.id, now, printer=to_printer, terminal_id=terminal_id)
+        _requeue(session, job, now, printer=to_printer, terminal_id=terminal_id)
         result, reprint = job.id, job.reprint
     elif job.status == "uncertain":
         result, reprint = _supersede(session, job, printer=to_printer, terminal_id=terminal_id,
@@ -444,7 +457,8 @@ def reprint_ticket(session: Session, *, ticket_id: int, printer: str, approver: 
         raise BoxOfficeError("print_job_pending", "this ticket is being printed", ticket_id=ticket_id)
     settled = [job.id for job in jobs if job.status in ("failed", "uncertain")]
     if settled:
-        _run(session, update(_job).where(_job.c.id.in_(settled)).values(status="cancelled"))
+        _run(session, update(_job).where(_job.c.id.in_(settled), _job.c.status.in_(("failed", "uncertain")))
+             .values(status="cancelled"))
     reprint = max((job.reprint for job in jobs), default=-1) + 1
     job_id = _new_job(session, kind="ticket", printer=printer, terminal_id=terminal_id, now=now,
                       order_id=ticket.order_id, ticket_id=ticket_id, reprint=reprint, requested_by=approver.id)
@@ -463,9 +477,8 @@ def confirm_printed(session: Session, *, job_id: int, approver: StaffMember, ter
     """
     _require_override(approver)
     job = _job_row(session, job_id)
-    if job.status != "uncertain":
+    if job.status != "uncertain" or not mark_printed(session, job_id=job_id, now=now):
         raise _refuse_state(job)
-    mark_printed(session, job_id=job_id, now=now)
     _audit(session, "print.confirm", job, approver=approver, terminal_id=terminal_id, now=now, reason=reason,
            error=job.last_error)
 
@@ -481,7 +494,7 @@ def cancel_job(session: Session, *, job_id: int, approver: StaffMember, terminal
     job = _job_row(session, job_id)
     if job.status not in ("queued", "failed", "uncertain"):
         raise _refuse_state(job)
-    _run(session, update(_job).where(_job.c.id == _job_id).values(status="cancelled"), p_job=job_id)
+    _change(session, job, status="cancelled")
     _audit(session, "print.cancel", job, approver=approver, terminal_id=terminal_id, now=now, reason=reason,
            was=job.status, error=job.last_error)
 

@@ -433,3 +433,18 @@ def test_receipt_content_masks_phone_and_payment_references(demo_store, now):
     assert (receipt.fees_fen, receipt.total_fen, receipt.change_fen) == (600, 9600, 400)
     assert receipt.payments == (("card", 5000, "**** C3D4"), ("cash", 5000, ""))
     assert receipt.masked_phone == "138****1234" and receipt.terminal_name == "Counter 1"
+
+
+def test_a_job_being_sent_cannot_be_moved_retried_or_cancelled(sold, now):
+    store, _, jobs = sold
+    claim(store, now)
+    with transaction(store) as session:
+        for action in (q.retry_job, q.cancel_job):
+            with pytest.raises(BoxOfficeError) as refused:
+                action(session, job_id=jobs[0], approver=SUPERVISOR, terminal_id=TERMINAL, now=now)
+            assert refused.value.code == "print_job_state" and refused.value.params["status"] == "sending"
+        with pytest.raises(BoxOfficeError) as refused:
+            q.move_job(session, job_id=jobs[0], to_printer="receipts", approver=SUPERVISOR, terminal_id=TERMINAL,
+                       now=now)
+        assert refused.value.code == "print_job_state"
+    assert job(store, jobs[0]).status == "sending"

@@ -211,3 +211,15 @@ def test_stop_is_prompt_even_with_a_long_poll(demo_store, now, tmp_path):
     started = time.monotonic()
     assert worker.stop()
     assert time.monotonic() - started < 1.0
+
+
+def test_a_ticket_refunded_before_it_printed_is_not_printed(demo_store, now, tmp_path):
+    result, queued = sell(demo_store, now, (1, 2))
+    with transaction(demo_store) as session:
+        session.exec(Ticket.__table__.update().where(Ticket.id == result.ticket_ids[0]).values(status="refunded"))
+    spec = PrinterSpec(name="tickets", connection="preview", path=str(tmp_path / "tickets"))
+    worker = make_worker(demo_store, [spec], running_clock(now))
+    assert worker.run_once() and worker.run_once() and not worker.run_once()  # no thread: one job per call
+    assert [(j.status, j.last_error) for j in jobs(demo_store)] == [
+        ("cancelled", "print_ticket_not_valid"), ("printed", None)]
+    assert [p.name.split("-")[1] for p in (tmp_path / "tickets").glob("*.bin")] == [str(queued[1])]
