@@ -68,8 +68,10 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("t", "today", "showtimes.today"),
         Binding("f3", "switch_staff", "key.switch_staff"),
         Binding("ctrl+o", "sign_out", "key.sign_out"),
+        Binding("f8", "printers", "key.printers"),
     ]
-    """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable)."""
+    """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable). F8
+    opens the printers screen for those whose role may manage printers (hidden for others)."""
 
     @dataclass
     class ShowtimeChosen(Message):
@@ -119,7 +121,9 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
     # -- keys ------------------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Day keys leave an open drop-down alone."""
+        """Day keys leave an open drop-down alone; F8 only for roles that manage printers."""
+        if action == "printers":
+            return self.staff.can("printers")
         if action in ("previous_day", "next_day", "today"):
             return not any(select.expanded for select in self.query(Select))
         return True
@@ -135,6 +139,12 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
     def action_today(self) -> None:
         """Come back to today."""
         self._show_day(self._today())
+
+    def action_printers(self) -> None:
+        """The printers screen, over this list (Escape comes back)."""
+        from kiosk.screens.printers_screen import PrintersScreen
+
+        self.app.push_screen(PrintersScreen(self.staff))
 
     def action_sign_out(self) -> None:
         """Record the sign-out and go back to the sign-in screen (even if the record cannot be written)."""

@@ -207,6 +207,11 @@ class SignInScreen(BoxOfficeScreen[StaffMember | None]):
         if self.switching:
             self.dismiss(staff)
             return
+        if staff.role == "technician":  # a technician does not sell: their home is the printers screen
+            from kiosk.screens.printers_screen import PrintersScreen
+
+            self.app.switch_screen(PrintersScreen(staff, home=True))
+            return
         from kiosk.screens.showtimes_screen import ShowtimesScreen
 
         self.app.switch_screen(ShowtimesScreen(staff))
