@@ -18,15 +18,21 @@ from typing import Any
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import LANGUAGES, Translator
-from kiosk.config import Config
+from kiosk.config import Config, printer_spec
 from kiosk.containment import ContainErrors
 from boxoffice.holds import release_terminal_holds
+from boxoffice.print_worker import PrintEvent, PrintWorker
+from printing import print_document
+from printing.document import Document
+from printing.factory import PrinterError
+from printing.spec import PrinterSpec
 from boxoffice.terminals import register_terminal
 from kiosk.intents import run_intent
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
@@ -52,6 +58,9 @@ class BoxOfficeApp(ContainErrors, App[None]):
         Binding("ctrl+q", "quit", "key.quit", priority=True),
     ]
     """F2 switches between Chinese and English anywhere; ctrl+q quits (never at a kiosk)."""
+
+    print_generation: reactive[int] = reactive(0)
+    """Counts print events; screens that show print state watch it."""
 
     language: reactive[str] = reactive("zh")
     """The terminal's current language ("zh" or "en"); screens watch it and redraw their texts."""
@@ -82,7 +91,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
             self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
         self._contain_errors: bool | None = None
-        self.config = config
+        self.print_worker: PrintWorker | None = None
+        self._config = config
         self.engine = engine
         self.mode = mode
         self.clock: Callable[[], datetime] = clock or _utc_now
@@ -110,7 +120,73 @@ class BoxOfficeApp(ContainErrors, App[None]):
         except BoxOfficeError as error:
             log.warning("could not register terminal %s: %s", terminal.id, error.code)
         self._release_my_holds("restart")
+        self._start_printing()
         self.push_screen(SignInScreen() if self.mode == "counter" else KioskWelcomeScreen())
+
+    # -- printing ------------------------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        """The terminal's validated config."""
+        return self._config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        """A new config (a technician saved printer settings): printing restarts with the new printers."""
+        printers_changed = config.printers != self._config.printers
+        self._config = config
+        if printers_changed and self.print_worker is not None:
+            self._stop_printing()
+            self.print_worker = None
+            self._start_printing()
+
+    @property
+    def ticket_printer(self) -> str | None:
+        """The name of this terminal's ticket printer: the first [[printers]] table with role "tickets"."""
+        return next((p.name for p in self.config.printers if p.role == "tickets"), None)
+
+    def _start_printing(self) -> None:
+        """Start the print worker thread that sends this terminal's queued jobs (tickets survive a crash)."""
+        if not self.config.printers or self.print_worker is not None:
+            return
+        site = self.config.site
+        self.print_worker = PrintWorker(
+            self.engine, {p.name: printer_spec(self.config, p) for p in self.config.printers},
+            terminal_id=self.config.terminal.id, cinema_zh=site.name_zh, cinema_en=site.name_en, zone=site.zone,
+            clock=self.clock, on_change=lambda event: self.call_from_thread(self._print_changed, event),
+        )
+        self.print_worker.start()
+
+    def _print_changed(self, event: PrintEvent) -> None:
+        """A job printed or failed: tell the screens (the counter shows what needs attention)."""
+        self.print_generation += 1
+        if event.error and event.status in ("failed", "uncertain"):
+            self.notify(self.translator("print.job_problem", printer=event.printer,
+                                        error=self.translator.error(event.error)), severity="warning")
+
+    def tickets_queued(self, *, cash: bool) -> None:
+        """A sale queued its tickets: wake the printer worker; open the cash drawer for cash (from any thread)."""
+        if self.print_worker is not None:
+            self.print_worker.wake()
+        if cash:
+            drawer = next((p for p in self.config.printers if p.drawer), None)
+            if drawer is not None:
+                self._kick_drawer(printer_spec(self.config, drawer))
+
+    @work(thread=True, group="drawer")
+    def _kick_drawer(self, spec: PrinterSpec) -> None:
+        try:
+            print_document(spec, Document(()), job_name="drawer", open_drawer=True)
+        except PrinterError as error:
+            log.warning("cash drawer on %s did not open: %s", spec.name, error.code)
+
+    def _stop_printing(self) -> None:
+        if self.print_worker is not None:
+            self.print_worker.stop()
+
+    def on_unmount(self) -> None:
+        """Stop the print worker with the app (queued jobs stay in the store for the next start)."""
+        self._stop_printing()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """At a kiosk there is no way out of the app."""

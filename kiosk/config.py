@@ -232,6 +232,10 @@ def _describe(error: dict[str, Any]) -> str:
         return f"expected true or false{shown}"
     if kind == "model_type":
         return f"expected a table{shown}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(error.get("ctx", {}).values()), "")
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        return f"expected a number {sign} {bound}{shown}"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"expected one of {expected}{shown}"

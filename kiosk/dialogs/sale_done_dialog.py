@@ -2,7 +2,8 @@
 
 A cashier glances at this between taking the money and the next customer, so the two things that matter are
 the largest: the order reference (the customer may need it to pick up or refund) and, for cash, the change due.
-Tickets are not printed by this release; the dialog says so plainly, and they stay printable from the order.
+It also says where the tickets are printing (they were queued with the sale); a terminal without a ticket
+printer says they are not printed and stay printable from the order.
 """
 
 from __future__ import annotations
@@ -110,7 +111,12 @@ class SaleDoneDialog(BoxOfficeScreen[None], ModalScreen[None]):
             names = "\u3001".join(info.name_zh for info in self.id_check) if zh else ", ".join(
                 info.name_en for info in self.id_check)
             notes.append(Text(f"! {self.t('sale_done.id_check', types=names)}", style="bold yellow"))
-        notes.append(Text(self.t("sale_done.not_printed"), style="italic"))
+        printer = self.box.ticket_printer
+        if printer is None:
+            notes.append(Text(self.t("sale_done.not_printed"), style="italic"))
+        else:
+            count = len(self.result.ticket_ids)
+            notes.append(Text(self.t("sale_done.printing", count=count, printer=printer), style="italic"))
         self.query_one("#done-notes", Static).update(Text("\n").join(notes))
         self.query_one("#done-hint", Static).update(self.t("sale_done.close"))
 

@@ -50,6 +50,7 @@ from boxoffice.pricing import (
     show_context,
 )
 from boxoffice.privacy import mask_phone, normalize_phone
+from boxoffice.print_queue import queue_order_tickets
 from boxoffice.sales import SaleLine, SaleRequest, SaleResult, complete_sale
 from boxoffice.seat_rules import RuleViolation, SeatRules, check_selection
 from boxoffice.showtimes import ShowtimeDetail
@@ -546,9 +547,19 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
     def _sell(self, request: SaleRequest, *, engine: Engine, now: datetime, zone: tzinfo, rules: SeatRules) -> None:
         """Complete the sale in a worker thread; on a seat-rule refusal, find out which rules and whether a
         supervisor may allow them."""
+        printer = self.box.ticket_printer
+
+        def sale(session: Any) -> SaleResult:
+            """The sale and its tickets' print jobs commit together: a sold ticket is never forgotten unprinted."""
+            result = complete_sale(session, request=request, now=now, zone=zone, rules=rules)
+            if printer is not None and not result.repeated:
+                queue_order_tickets(session, order_id=result.order_id, printer=printer,
+                                    terminal_id=request.terminal_id, now=now,
+                                    requested_by=request.staff.id if request.staff else None)
+            return result
+
         try:
-            result = run_intent(engine, lambda session: complete_sale(session, request=request, now=now, zone=zone,
-                                                                      rules=rules), name="sale")
+            result = run_intent(engine, sale, name="sale")
         except BoxOfficeError as error:
             violations: tuple[RuleViolation, ...] = ()
             if error.code == "seat_rules":
@@ -559,6 +570,7 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
                     violations = ()
             self.post_message(self.Attempted(None, error, violations))
         else:
+            self.box.tickets_queued(cash=any(tender.method == "cash" for tender in request.tenders))
             self.post_message(self.Attempted(result, None))
 
     def _violations(self, session: Any, request: SaleRequest, now: datetime,
