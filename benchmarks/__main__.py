@@ -16,7 +16,7 @@ def main() -> None:
     """Run the benchmarks and print one table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (less stable numbers)")
-    parser.add_argument("--only", choices=["seatmap", "sales"], help="run one benchmark")
+    parser.add_argument("--only", choices=["seatmap", "sales", "printing"], help="run one benchmark")
     args = parser.parse_args()
     rows: list[tuple[str, str, str, str, str]] = []
     if args.only in (None, "seatmap"):
@@ -35,6 +35,11 @@ def main() -> None:
         rows.append((f"sales/s, {sales.PROCESSES} processes, our services (SQLite)",
                      f"{r['service_per_second']:.0f}/s", "raw sqlite3, same settings",
                      f"{r['raw_per_second']:.0f}/s", f"{r['ratio']:.2f}x of raw"))
+    if args.only in (None, "printing"):
+        from benchmarks import printing as printing_bench
+
+        r = printing_bench.measure()
+        rows.extend(printing_bench.table_rows(r))
     print(f"machine: {_machine()}")
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     header = ("benchmark", "ours", "baseline", "baseline value", "ratio")

@@ -92,6 +92,17 @@ def measure(repeats: int = 15, paper_mm: Literal[58, 80] = 80) -> dict[str, floa
     return result
 
 
+def table_rows(r: dict[str, float]) -> list[tuple[str, str, str, str, str]]:
+    """Rows for ``python -m benchmarks``: each mode against gb18030 text with a native QR, measured in the run."""
+    names = {"gb18030_imageqr": "gb18030 text, image QR", "image_native": "Chinese as image, native QR",
+             "image_imageqr": "Chinese as image, image QR"}
+    base = f"{r['gb18030_native_ms']:.1f} ms, {r['gb18030_native_bytes']:,.0f} B"
+    rows = [(f"ticket bytes, 10-ticket order, 80 mm: {names[mode]}",
+             f"{r[f'{mode}_ms']:.1f} ms, {r[f'{mode}_bytes']:,.0f} B", "gb18030 text, native QR", base,
+             f"{r[f'{mode}_ratio']:.0f}x slower") for mode in names]
+    return rows
+
+
 def main() -> None:
     """Print one table."""
     r = measure()
