@@ -26,6 +26,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.holds import release_terminal_holds
+from boxoffice.print_queue import jobs_needing_attention
 from boxoffice.showtimes import ShowtimeRow, list_showtimes
 from boxoffice.staff import StaffMember, sign_out
 from kiosk.intents import run_intent
@@ -68,10 +69,12 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("t", "today", "showtimes.today"),
         Binding("f3", "switch_staff", "key.switch_staff"),
         Binding("ctrl+o", "sign_out", "key.sign_out"),
+        Binding("f7", "print_queue", "key.print_queue"),
         Binding("f8", "printers", "key.printers"),
     ]
     """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable). F8
-    opens the printers screen for those whose role may manage printers (hidden for others)."""
+    opens the printers screen for those whose role may manage printers (hidden for others); F7 the print queue for
+    those who sell."""
 
     @dataclass
     class ShowtimeChosen(Message):
@@ -93,11 +96,17 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         self._rows: list[ShowtimeRow] = []
         self._now: datetime | None = None
         self._refresh_failed = False
+        self._print_attention = 0
+        """This terminal's print jobs needing attention (shown in the header when there are any)."""
 
     def compose(self) -> ComposeResult:
         """Header, filter bar, the table, and the keys."""
         with Horizontal(id="showtimes-header"):
             yield Static(id="header-site")
+            indicator = Static(id="header-print")
+            indicator.styles.width = "auto"
+            indicator.styles.margin = (0, 3, 0, 0)
+            yield indicator
             yield Static(id="header-staff")
             yield Static(id="header-clock")
         with Horizontal(id="showtimes-filters"):
@@ -117,6 +126,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         self._load()
         self.query_one(ShowtimeTable).focus()
         self.set_interval(REFRESH_SECONDS, self._refresh)
+        self.watch(self.app, "print_generation", self._count_print_attention, init=True)
 
     # -- keys ------------------------------------------------------------------------------------------------
 
@@ -124,6 +134,8 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         """Day keys leave an open drop-down alone; F8 only for roles that manage printers."""
         if action == "printers":
             return self.staff.can("printers")
+        if action == "print_queue":
+            return self.staff.can("sell")
         if action in ("previous_day", "next_day", "today"):
             return not any(select.expanded for select in self.query(Select))
         return True
@@ -145,6 +157,27 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         from kiosk.screens.printers_screen import PrintersScreen
 
         self.app.push_screen(PrintersScreen(self.staff))
+
+    def action_print_queue(self) -> None:
+        """The print queue, over this list (Escape comes back)."""
+        from kiosk.screens.print_queue_screen import PrintQueueScreen
+
+        self.app.push_screen(PrintQueueScreen(self.staff), callback=lambda _: self._count_print_attention())
+
+    def _count_print_attention(self) -> None:
+        """Count this terminal's print jobs needing attention (on every print event and with the seat counts)."""
+        box = self.box
+        try:
+            self._print_attention = len(run_intent(box.engine, lambda session: jobs_needing_attention(
+                session, now=box.now(), terminal_id=box.config.terminal.id), write=False, name="print attention"))
+        except BoxOfficeError:
+            return  # the seat counts say the store is unavailable
+        self._render_print_indicator()
+
+    def _render_print_indicator(self) -> None:
+        count = self._print_attention
+        self.query_one("#header-print", Static).update(
+            Text(self.t("print_queue.indicator", count=count), style="bold yellow") if count else "")
 
     def action_sign_out(self) -> None:
         """Record the sign-out and go back to the sign-in screen (even if the record cannot be written)."""
@@ -246,6 +279,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
             self._refresh_failed = True
             return
         self._refresh_failed = False
+        self._count_print_attention()
         shown_before = [row.id for row in self._visible()]
         self._rows = rows
         self._render_header()
@@ -307,6 +341,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         title = self.t("showtimes.title") if day == self._today() else self.t("showtimes.title_other")
         self.query_one("#showtimes-title", Static).update(title)
         self.query_one("#showtimes-day", Static).update(f"‹ {self._day_label(day)} ›")
+        self._render_print_indicator()
 
     def _render_filters(self) -> None:
         """Offer the films (in order of their first showtime) and formats of the shown day; keep a choice that
