@@ -32,12 +32,10 @@ from boxoffice.print_queue import JobToSend
 from boxoffice.ticket_content import receipt_content, ticket_content
 from db.engine import transaction
 from printing import (
-    Cut,
     Document,
     PrinterError,
     PrinterSpec,
     PrinterStatus,
-    Text,
     print_document,
     read_status,
     receipt_document,
@@ -258,7 +256,7 @@ class PrintWorker:
             if job.kind == "receipt" and job.order_id is not None:
                 receipt = receipt_content(session, order_id=job.order_id, zone=self._zone,
                                           cinema=f"{cinema_zh} {cinema_en}")
-                return _mark_reprint(receipt_document(receipt, spec), job.reprint), f"{receipt.order_reference}-r"
+                return receipt_document(replace(receipt, reprint=job.reprint), spec), f"{receipt.order_reference}-r"
         raise BoxOfficeError("print_order_unknown", f"print job {job.id} has nothing to print")
 
     # -- outcomes --------------------------------------------------------------------------------------------
@@ -320,14 +318,3 @@ class PrintWorker:
             callback(event)
         except Exception:  # a UI callback must not stop printing
             log.exception("print worker: on_change failed")
-
-
-def _mark_reprint(document: Document, reprint: int) -> Document:
-    """A receipt printed again says so above its cut (``ReceiptContent`` has no reprint field)."""
-    if reprint <= 0:
-        return document
-    blocks = document.blocks
-    mark = Text(f"重打 REPRINT {reprint}", align="center", bold=True)
-    if blocks and isinstance(blocks[-1], Cut):
-        return Document((*blocks[:-1], mark, blocks[-1]))
-    return Document((*blocks, mark))

@@ -90,6 +90,8 @@ class ReceiptContent:
     """Already masked (``138****1234``), or None."""
     at_local: datetime
     terminal_name: str
+    reprint: int = 0
+    """0 for the first print; n for the n-th reprint (marked on paper)."""
 
 
 def _header(title: str, spec: PrinterSpec) -> Text:
@@ -163,6 +165,7 @@ def receipt_document(r: ReceiptContent, spec: PrinterSpec) -> Document:
         *_logo(spec),
         Text(r.cinema, align="center", bold=True, double_height=True),
         Text("退款凭证 REFUND RECEIPT" if refund else "销售小票 SALES RECEIPT", align="center", bold=True),
+        *((_header(f"重打 REPRINT {r.reprint}", spec),) if r.reprint > 0 else ()),
         Rule(),
         Columns("订单 Order", r.order_reference),
         Columns("时间 Time", f"{r.at_local:%Y-%m-%d %H:%M}"),

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
 from PIL import Image as PILImage
 from rich.text import Text
-from sqlalchemy import func, select
 from sqlmodel import Session
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -45,7 +44,6 @@ from textual.widgets.option_list import Option
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.print_queue import (
-    OPEN,
     JobView,
     cancel_job,
     confirm_printed,
@@ -55,25 +53,22 @@ from boxoffice.print_queue import (
     reprint_ticket,
     retry_job,
 )
+from boxoffice.print_views import RECENT_JOBS, recent_jobs, waiting_counts
 from boxoffice.print_worker import PrinterState
 from boxoffice.staff import StaffMember
 from boxoffice.ticket_content import receipt_content, ticket_content
-from db.models import PrintJob
 from kiosk.config import printer_spec
 from kiosk.dialogs.approval_dialog import Approval, ApprovalDialog, Detail
 from kiosk.intents import run_intent
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets import TranslatedFooter
 from kiosk.widgets.image_view import ImageView
-from printing import Cut, Document, PrinterSpec, receipt_document, render_image, ticket_document
-from printing import Text as PrintText
+from printing import Document, PrinterSpec, receipt_document, render_image, ticket_document
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 3.0
 """How often the lists are read again without a print event (overdue jobs appear without one)."""
-RECENT_JOBS = 20
-"""Recent jobs of this terminal listed."""
 
 PRINTER_COLUMNS = ("printer", "state", "paper", "waiting", "fallback", "error")
 ATTENTION_COLUMNS = ("ticket", "seat", "printer", "status", "attempts", "fallback", "error")
@@ -86,39 +81,9 @@ STATUS_STYLES = {"waiting": "bold yellow", "queued": "", "sending": "", "printed
 ACTIONABLE = ("queued", "failed", "uncertain")
 """Statuses a supervisor may retry, move or cancel."""
 
-_job = PrintJob.__table__  # type: ignore[attr-defined]
 
 
 # --- reading (one read-only transaction per refresh) -----------------------------------------------------------
-
-
-def recent_jobs(session: Session, *, terminal_id: str, limit: int = RECENT_JOBS) -> list[JobView]:
-    """The last ``limit`` ticket and receipt jobs of a terminal, newest first, printed or not.
-
-    Built on :func:`boxoffice.print_queue.order_print_state` (one query for the orders of the latest jobs, then
-    the jobs of each): a cashier reprints a ticket from here.
-    """
-    latest = func.max(_job.c.id)
-    orders = session.connection().execute(
-        select(_job.c.order_id)
-        .where(_job.c.terminal_id == terminal_id, _job.c.order_id.is_not(None))
-        .group_by(_job.c.order_id)
-        .order_by(latest.desc())
-        .limit(limit)
-    ).scalars().all()
-    jobs = [job for order_id in orders for job in order_print_state(session, order_id).jobs
-            if job.terminal_id == terminal_id]
-    return sorted(jobs, key=lambda job: job.id, reverse=True)[:limit]
-
-
-def waiting_counts(session: Session, *, terminal_id: str) -> dict[str, int]:
-    """Printer name → this terminal's jobs queued or being sent on it."""
-    rows = session.connection().execute(
-        select(_job.c.printer, func.count())
-        .where(_job.c.terminal_id == terminal_id, _job.c.status.in_(OPEN))
-        .group_by(_job.c.printer)
-    ).all()
-    return {printer: int(count) for printer, count in rows}
 
 
 @dataclass
@@ -135,17 +100,6 @@ def job_state(job: JobView) -> str:
     if job.status == "queued":
         return "waiting" if job.last_error else "queued"
     return job.status
-
-
-def _reprint_document(document: Document, reprint: int) -> Document:
-    """A receipt printed again carries the mark above its cut, as the print worker prints it."""
-    if reprint <= 0:
-        return document
-    mark = PrintText(f"重打 REPRINT {reprint}", align="center", bold=True)
-    blocks = document.blocks
-    if blocks and isinstance(blocks[-1], Cut):
-        return Document((*blocks[:-1], mark, blocks[-1]))
-    return Document((*blocks, mark))
 
 
 # --- choosing a printer ----------------------------------------------------------------------------------------
@@ -588,7 +542,7 @@ class PrintQueueScreen(BoxOfficeScreen[None]):
                                                       reprint=job.reprint), spec)
             receipt = receipt_content(session, order_id=job.order_id or 0, zone=zone,
                                       cinema=f"{cinema_zh} {cinema_en}")
-            return _reprint_document(receipt_document(receipt, spec), job.reprint)
+            return receipt_document(replace(receipt, reprint=job.reprint), spec)
 
         try:
             document = run_intent(engine, read, write=False, name="print preview")
