@@ -2,10 +2,10 @@
 
 Retrying, moving, reprinting, confirming or cancelling a print job, and later other controlled actions, need a
 supervisor on the spot. This dialog says what is to be approved (a title and one or more lines of detail) and
-checks the supervisor like :class:`kiosk.dialogs.override_dialog.OverrideDialog` does for seat rules: the PIN is
-checked as a sign-in (a wrong PIN counts towards the supervisor's lockout, so the dialog cannot be used to guess
+checks the supervisor: the PIN is checked as a sign-in (a wrong PIN counts towards the supervisor's lockout, so the dialog cannot be used to guess
 PINs) in a worker thread, a lockout is counted down, and a person who may not approve is told so. The result is
-the same :class:`~kiosk.dialogs.override_dialog.Approval` (approver, reason), or None when cancelled.
+an :class:`Approval` (approver, reason), or None when cancelled. :class:`~kiosk.dialogs.override_dialog.OverrideDialog`
+is this dialog for seat rules.
 
 The reason is required when the caller says so (reprints: it goes into the audit entry); otherwise it may be
 left empty and Enter on the PIN asks at once.
@@ -28,15 +28,25 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.staff import SignInResult, approve_override
-from kiosk.dialogs.override_dialog import Approval
+from boxoffice.staff import SignInResult, StaffMember, approve_override
 from kiosk.intents import run_intent
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.screens.sign_in_screen import format_remaining
 from kiosk.widgets import TranslatedFooter
 
 Detail = str | tuple[str, Mapping[str, object]]
-"""What is approved: plain text, or a catalog key with its parameters (then it follows the language)."""
+"""What is approved: plain text, or a catalog key with its parameters (then it follows the language). A
+parameter given as ``("error", code)`` is replaced by the words for that error code."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A supervisor allowed a controlled action."""
+
+    approver: StaffMember
+    """The supervisor whose PIN was checked."""
+    reason: str
+    """Why, in their words (audited with the action)."""
 
 __all__ = ["Approval", "ApprovalDialog", "Detail"]
 
@@ -145,7 +155,7 @@ class ApprovalDialog(BoxOfficeScreen[Approval | None], ModalScreen[Approval | No
     def apply_language(self) -> None:
         """Every text in the current language."""
         self.query_one("#approval-title", Static).update(self.t(self.title_key))
-        lines = [item if isinstance(item, str) else self.t(item[0], **dict(item[1])) for item in self.details]
+        lines = [item if isinstance(item, str) else self.t(item[0], **self._words(item[1])) for item in self.details]
         self.query_one("#approval-detail", Static).update("\n".join(lines))
         self.query_one("#approval-code-label", Label).update(self.t("override.staff_code"))
         self.query_one("#approval-pin-label", Label).update(self.t("override.pin"))
@@ -154,6 +164,11 @@ class ApprovalDialog(BoxOfficeScreen[Approval | None], ModalScreen[Approval | No
         self.query_one("#approval-approve", Button).label = self.t("override.approve")
         self.query_one("#approval-cancel", Button).label = self.t("override.cancel")
         self._show_message()
+
+    def _words(self, params: Mapping[str, object]) -> dict[str, object]:
+        words = self.box.translator
+        return {key: words.error(value[1]) if isinstance(value, tuple) and value[:1] == ("error",) else value
+                for key, value in params.items()}
 
     # -- keys ------------------------------------------------------------------------------------------------
 

@@ -221,7 +221,7 @@ def test_a_single_gap_needs_a_supervisor_whose_wrong_pin_is_refused(counter):
         await pilot.press(*"2001", "enter", *"1111", "enter", *"aisle please", "enter")
         await settle_down(pilot)
         assert pilot.app.screen is dialog
-        assert text(dialog, "#override-message") == "工号或密码错误，还可尝试 4 次"
+        assert text(dialog, "#approval-message") == "工号或密码错误，还可尝试 4 次"
         await pilot.press(*"2468", "enter")
         await settle_down(pilot)
         await settle_down(pilot)
@@ -242,7 +242,7 @@ def test_a_cashier_cannot_approve_and_cancelling_keeps_the_payment(counter):
         await settle_down(pilot)
         await pilot.press(*"1001", "enter", *"1234", "enter", *"please", "enter")
         await settle_down(pilot)
-        assert text(pilot.app.screen, "#override-message") == "该员工无权授权"
+        assert text(pilot.app.screen, "#approval-message") == "该员工无权授权"
         await pilot.press("escape")
         await pilot.pause()
         assert pilot.app.screen is screen and len(screen.tenders) == 1
