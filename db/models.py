@@ -136,7 +136,10 @@ class SaleOrder(SQLModel, table=True):
     """An order: tickets of one showtime sold together, with their payments."""
 
     __tablename__ = "sale_order"
-    __table_args__ = (Index("ux_sale_order_request_key", "request_key", unique=True),)
+    __table_args__ = (
+        Index("ux_sale_order_request_key", "request_key", unique=True),
+        Index("ux_sale_order_pickup_code", "pickup_code_digest", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=20)
@@ -150,6 +153,9 @@ class SaleOrder(SQLModel, table=True):
     request_key: str | None = Field(default=None, max_length=64)
     """Client-chosen key of the sale request: submitting the same sale twice creates one order."""
     created_at: datetime
+    pickup_code_digest: str | None = Field(default=None, max_length=64)
+    """HMAC-SHA256 (hex) of the order's pickup code under the site's key file, never the code itself: a copy of
+    the store does not reveal valid codes. Unique over all orders, live or not (see boxoffice.pickup_codes)."""
 
 
 class Ticket(SQLModel, table=True):
@@ -166,6 +172,9 @@ class Ticket(SQLModel, table=True):
     status: str = Field(default="valid", max_length=12)
     secret: str = Field(unique=True, max_length=64)
     printed_count: int = 0
+    token_nonce: str | None = Field(default=None, max_length=12)
+    """Hex nonce of the ticket's current signed entry token (boxoffice.entry_tokens); a token carrying another
+    nonce was replaced and is refused. None for tickets sold before entry tokens."""
 
 
 class SeatClaim(SQLModel, table=True):
@@ -280,3 +289,19 @@ class PrintJob(SQLModel, table=True):
     requested_by: int | None = Field(
         default=None, sa_column_args=[ForeignKey("staff.id", name="fk_print_job_requested_by")])
     """The staff member who asked for it (a supervisor for reprints), if any."""
+
+
+class RevokedToken(SQLModel, table=True):
+    """A ticket whose entry tokens are refused: refunded or exchanged (the revocation list a door device loads).
+
+    Keyed by ticket: a refund or exchange revokes every token ever issued for the ticket, whatever its nonce.
+    Rows are never deleted.
+    """
+
+    __tablename__ = "revoked_token"
+
+    ticket_id: int = Field(sa_column_args=[ForeignKey("ticket.id", name="fk_revoked_token_ticket")],
+                           primary_key=True)
+    revoked_at: datetime
+    reason: str = Field(max_length=24)
+    """``refund``, ``exchange`` or another short reason code."""

@@ -162,6 +162,15 @@ class StaffConfig(_Section):
     """Length of a lockout in seconds."""
 
 
+class SecurityConfig(_Section):
+    keys_dir: str = Field(default="keys", min_length=1)
+    """Folder of the site's secret key files (pickup-code key, ticket signing key), relative to kiosk.toml.
+
+    Created with mode 0700 and its keys with 0600 on first use; never in the store, so a copy of the database
+    cannot reveal pickup codes or sign tickets. The keys belong to the site: copy this folder to every terminal.
+    """
+
+
 class Config(_Section):
     """The whole of kiosk.toml."""
 
@@ -171,6 +180,7 @@ class Config(_Section):
     holds: HoldsConfig = HoldsConfig()
     seating: SeatingConfig = SeatingConfig()
     staff: StaffConfig = StaffConfig()
+    security: SecurityConfig = SecurityConfig()
     printers: tuple[PrinterConfig, ...] = ()
     """The ``[[printers]]`` tables; the first with role "tickets" prints tickets."""
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)
