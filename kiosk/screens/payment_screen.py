@@ -18,23 +18,20 @@ so that a card charge is never forgotten.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
 from textual.message import Message
-from textual.widgets import DataTable, Digits, Input, Label, Static
+from textual.widgets import Input, Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import HallSeat, load_hall
@@ -49,8 +46,8 @@ from boxoffice.pricing import (
     price_order,
     show_context,
 )
-from boxoffice.privacy import mask_phone, normalize_phone
 from boxoffice.print_queue import queue_order_tickets
+from boxoffice.privacy import normalize_phone
 from boxoffice.sales import SaleLine, SaleRequest, SaleResult, complete_sale
 from boxoffice.seat_rules import RuleViolation, SeatRules, check_selection
 from boxoffice.showtimes import ShowtimeDetail
@@ -59,98 +56,22 @@ from boxoffice.tender import Settlement, Tender, quick_cash_amounts, settle
 from kiosk.dialogs import Approval, OverrideDialog, SaleDoneDialog
 from kiosk.dialogs.sale_done_dialog import digits_money
 from kiosk.intents import run_intent
+from kiosk.money_input import parse_yuan
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets import TranslatedFooter
+from kiosk.widgets.payment_panel import PaymentPanel
+from kiosk.widgets.tender_fields import TenderFields
+from kiosk.widgets.ticket_lines import TicketLines, TicketRow
+
+__all__ = ["EXTEND_EVERY_SECONDS", "QUICK_KEYS", "PaymentScreen", "TicketLines", "parse_yuan"]
+"""``parse_yuan`` and ``TicketLines`` are still importable from here (they live in ``kiosk.money_input`` and
+``kiosk.widgets.ticket_lines``)."""
 
 EXTEND_EVERY_SECONDS = 30
 """A cashier busy taking payment keeps the seats held: their holds are pushed back at most this often."""
 
 QUICK_KEYS = ("f6", "f7", "f8")
 """Keys for the likely cash notes, in ascending order of amount."""
-
-_YUAN = re.compile(r"¥?\s*([0-9]{1,7})(?:\.([0-9]{0,2}))?")
-
-
-def parse_yuan(text: str) -> int | None:
-    """An amount typed in yuan as fen: ``"100"`` → 10000, ``"100.5"`` → 10050; None when it is not one.
-
-    Full-width digits are accepted (a Chinese input method may be on); more than two decimals are not.
-    """
-    match = _YUAN.fullmatch(unicodedata.normalize("NFKC", text).strip())
-    if match is None:
-        return None
-    return int(match[1]) * 100 + int((match[2] or "").ljust(2, "0"))
-
-
-class TicketLines(DataTable[Any]):
-    """The tickets of the sale, one row per seat, with a row cursor.
-
-    Enter asks to complete the sale, ←/→ to change the ticket type of the row under the cursor and A to give
-    every seat that type; the screen decides (the list only says what was asked, by message).
-    """
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "payment.key_complete", key_display="⏎"),
-        Binding("left", "step_type(-1)", show=False),
-        Binding("right", "step_type(1)", show=False),
-        Binding("a", "type_for_all", show=False),
-    ]
-    """Keys of the list; they replace DataTable's own Enter, ← and →."""
-
-    @dataclass
-    class Confirmed(Message):
-        """Enter on the list: complete the sale (a mouse click only moves the cursor)."""
-
-        lines: TicketLines
-
-        @property
-        def control(self) -> TicketLines:
-            """The list."""
-            return self.lines
-
-    @dataclass
-    class TypeStepped(Message):
-        """←/→: the next (``step`` 1) or previous (-1) ticket type for the seat on ``row``."""
-
-        lines: TicketLines
-        row: int
-        step: int
-
-        @property
-        def control(self) -> TicketLines:
-            """The list."""
-            return self.lines
-
-    @dataclass
-    class TypeForAll(Message):
-        """A: the ticket type of the seat on ``row`` for every seat."""
-
-        lines: TicketLines
-        row: int
-
-        @property
-        def control(self) -> TicketLines:
-            """The list."""
-            return self.lines
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("cursor_type", "row")
-        kwargs.setdefault("zebra_stripes", True)
-        super().__init__(**kwargs)
-
-    def action_select_cursor(self) -> None:
-        """Enter: ask to complete the sale."""
-        self.post_message(self.Confirmed(self))
-
-    def action_step_type(self, step: int) -> None:
-        """←/→: ask for another ticket type on the cursor's row."""
-        if self.row_count:
-            self.post_message(self.TypeStepped(self, self.cursor_row, step))
-
-    def action_type_for_all(self) -> None:
-        """A: ask for the cursor row's ticket type on every row."""
-        if self.row_count:
-            self.post_message(self.TypeForAll(self, self.cursor_row))
 
 
 class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
@@ -159,7 +80,7 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
     CSS_PATH = "../styles/payment.tcss"
     """Styles of the payment screen and its dialogs (loaded once, when first shown)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "payment.key_back"),
         Binding("f5", "exact_cash", "payment.key_exact", key_display="F5"),
         Binding("f6", "quick_cash(0)", "payment.key_quick", key_display="F6-F8"),
@@ -245,32 +166,9 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
                 yield TicketLines(id="pay-lines")
                 yield Static(id="pay-types-hint", classes="pay-hint")
                 yield Static(id="pay-id-check")
-                yield Static(id="pay-quick")
-                with Horizontal(classes="pay-field"):
-                    yield Label(id="pay-cash-label", classes="pay-field-label")
-                    yield Input(id="pay-cash", placeholder="0.00", restrict=r"[0-9.¥０-９．]*", max_length=12,
-                                compact=True, select_on_focus=False)  # digits typed on the list land here
-                with Vertical(id="pay-electronic"):
-                    yield Static(id="pay-electronic-title")
-                    with Horizontal(classes="pay-field"):
-                        yield Label(id="pay-amount-label", classes="pay-field-label")
-                        yield Input(id="pay-amount", placeholder="0.00", restrict=r"[0-9.¥０-９．]*", max_length=12,
-                                    compact=True)
-                    with Horizontal(classes="pay-field"):
-                        yield Label(id="pay-reference-label", classes="pay-field-label")
-                        yield Input(id="pay-reference", max_length=40, compact=True)
-                with Horizontal(classes="pay-field"):
-                    yield Label(id="pay-phone-label", classes="pay-field-label")
-                    yield Input(id="pay-phone", placeholder="138 0000 0000", restrict=r"[0-9+\- ()０-９]*",
-                                max_length=20, compact=True)
-                yield Static(id="pay-phone-saved")
+                yield TenderFields()
                 yield Static(id="pay-message")
-            with Vertical(id="pay-right"):
-                yield Static(id="pay-breakdown")
-                yield Static(id="pay-tenders")
-                yield Static(id="pay-figure-label")
-                yield Digits(id="pay-figure")
-                yield Static(id="pay-figure-hint")
+            yield PaymentPanel(id="pay-right")
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
@@ -353,7 +251,6 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
     def action_electronic(self, method: str) -> None:
         """Card or mobile: show the amount and reference fields and put the cursor in the reference."""
         self._electronic = method
-        self.query_one("#pay-electronic").display = True
         self._render_labels()
         self.set_focus(self.query_one("#pay-reference", Input))
 
@@ -458,9 +355,7 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
 
     def _close_electronic(self) -> None:
         self._electronic = None
-        self.query_one("#pay-amount", Input).value = ""
-        self.query_one("#pay-reference", Input).value = ""
-        self.query_one("#pay-electronic").display = False
+        self.query_one(TenderFields).close_electronic()
 
     # -- money -------------------------------------------------------------------------------------------------
 
@@ -663,29 +558,18 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
         self.query_one("#pay-header", Static).update(header)
 
     def _render_lines(self) -> None:
-        table = self.query_one(TicketLines)
-        row = table.cursor_row
-        table.clear(columns=True)
-        for key in ("seat", "zone", "type", "price", "fee", "note"):
-            table.add_column(self.t(f"payment.col_{key}"), key=key)
         priced = self.breakdown.lines if self.breakdown is not None else ()
         by_code = {info.code: info for info in self.types}
+        rows = []
         for index, (seat, code) in enumerate(zip(self.seats, self.choice, strict=True)):
-            info = by_code.get(code)
-            name = self._type_name(info) if info else code
-            arrows = len(self._offered[index]) > 1
-            line = priced[index] if index < len(priced) else None
-            table.add_row(
-                Text(seat.label, style="bold"),
-                self._zone_name(seat.zone),
-                Text(f"‹ {name} ›" if arrows else f"  {name}"),
-                Text(format_money(line.price_fen) if line else "—", justify="right"),
-                Text(format_money(line.fee_fen) if line else "—", justify="right"),
-                Text(self.t("payment.check_id"), style="bold yellow") if info and info.needs_id_check else "",
-                key=str(seat.id),
-            )
-        if self.seats:
-            table.move_cursor(row=min(max(row, 0), len(self.seats) - 1), animate=False)
+            info, line = by_code.get(code), priced[index] if index < len(priced) else None
+            rows.append(TicketRow(
+                seat.id, seat.label, self._zone_name(seat.zone), self._type_name(info) if info else code,
+                can_change=len(self._offered[index]) > 1, price_fen=line.price_fen if line else None,
+                fee_fen=line.fee_fen if line else None,
+                id_check=self.t("payment.check_id") if info and info.needs_id_check else None))
+        headings = {key: self.t(f"payment.col_{key}") for key in TicketLines.COLUMNS}
+        self.query_one(TicketLines).show(headings, rows)
 
     def _zone_name(self, zone: str) -> str:
         name = self.t(f"zone.{zone}")
@@ -698,81 +582,38 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
         self.query_one("#pay-id-check", Static).update(
             Text(f"! {self.t('payment.id_reminder', types=self._names(needs))}", style="bold yellow")
             if needs else "")
-        self.query_one("#pay-cash-label", Label).update(self.t("payment.cash_label"))
-        method = self._electronic or "card"
-        self.query_one("#pay-electronic-title", Static).update(self.t(f"payment.electronic_{method}"))
-        self.query_one("#pay-amount-label", Label).update(self.t("payment.amount_label"))
-        self.query_one("#pay-reference-label", Label).update(self.t(f"payment.reference_{method}"))
-        self.query_one("#pay-phone-label", Label).update(self.t("payment.phone_label"))
-        self.query_one("#pay-phone-saved", Static).update(
-            self.t("payment.phone_saved", phone=mask_phone(self.phone)) if self.phone else "")
-        self.query_one("#pay-electronic").display = self._electronic is not None
+        self.query_one(TenderFields).show_labels(self.t, electronic=self._electronic, phone=self.phone)
 
     def _names(self, infos: list[TicketTypeInfo]) -> str:
         separator = "\u3001" if self.box.language == "zh" else ", "
         return separator.join(self._type_name(info) for info in infos)
 
     def _render_money(self) -> None:
-        breakdown, settlement = self.breakdown, self.settlement
-        grid = Table.grid(expand=True)
-        grid.add_column()
-        grid.add_column(justify="right")
-        grid.add_row(Text(self.t("payment.breakdown"), style="bold underline"), "")
-        if breakdown is not None:
-            for line in breakdown.lines:
-                name = line.type_name_zh if self.box.language == "zh" else line.type_name_en
-                grid.add_row(f"{line.seat_label:<5} {name}", format_money(line.price_fen))
-            grid.add_row(self.t("payment.subtotal"), format_money(breakdown.subtotal_fen))
-            if breakdown.fees_fen:
-                grid.add_row(self.t("payment.fees", count=len(breakdown.lines),
-                                    fee=format_money(self.card.service_fee_fen)), format_money(breakdown.fees_fen))
-            grid.add_row(self.t("payment.discount"), format_money(-breakdown.discount_fen))
-            grid.add_row(Text(self.t("payment.total"), style="bold"),
-                         Text(format_money(breakdown.total_fen), style="bold"))
-        self.query_one("#pay-breakdown", Static).update(grid)
-        tenders = Table.grid(expand=True)
-        tenders.add_column()
-        tenders.add_column(justify="right")
-        tenders.add_row(Text(self.t("payment.tenders"), style="bold underline"), "")
-        applied = settlement.payments if settlement is not None else tuple(self.tenders)
-        if not applied:
-            tenders.add_row(Text(self.t("payment.no_tenders"), style="dim"), "")
-        for index, tender in enumerate(applied, start=1):
-            label = f"{index}. {self.t(f'payment.method_{tender.method}')}"
-            if tender.reference:
-                label += f"  {self.t('payment.reference', reference=tender.reference)}"
-            tenders.add_row(label, format_money(tender.tendered_fen or tender.amount_fen))
-        if settlement is not None and applied:
-            tenders.add_row(Text(self.t("payment.paid"), style="bold"), format_money(settlement.paid_fen))
-        self.query_one("#pay-tenders", Static).update(tenders)
+        panel, settlement = self.query_one(PaymentPanel), self.settlement
+        panel.show_breakdown(self.breakdown, service_fee_fen=self.card.service_fee_fen,
+                             zh=self.box.language == "zh", t=self.t)
+        panel.show_tenders(settlement.payments if settlement is not None else tuple(self.tenders),
+                           paid_fen=settlement.paid_fen if settlement is not None else None, t=self.t)
         self._render_figure()
-        quick = self._quick_amounts()
-        parts: list[str | tuple[str, str]] = []
-        if self._remaining():
-            parts += [("F5", "bold reverse"), f" {format_money(self._remaining())}  "]
-        for key, amount in zip(QUICK_KEYS, quick, strict=False):
-            parts += [(key.upper(), "bold reverse"), f" {format_money(amount)}  "]
-        self.query_one("#pay-quick", Static).update(Text.assemble(*parts))
+        remaining = self._remaining()
+        keys = [("F5", remaining)] if remaining else []
+        keys += [(key.upper(), fen) for key, fen in zip(QUICK_KEYS, self._quick_amounts(), strict=False)]
+        self.query_one(TenderFields).show_quick(keys)
 
     def _render_figure(self) -> None:
         """The one figure that matters now, large: what is still owed, or the change to hand back."""
-        label = self.query_one("#pay-figure-label", Static)
-        figure = self.query_one("#pay-figure", Digits)
-        hint = self.query_one("#pay-figure-hint", Static)
         settlement = self.settlement
         paid = settlement is not None and settlement.is_complete and self.breakdown is not None
         if settlement is None:
-            label.update(self.t("payment.remaining"))
-            figure.update(digits_money(self._remaining()))
+            label, fen = "payment.remaining", self._remaining()
         elif paid:
-            label.update(self.t("payment.change"))
-            figure.update(digits_money(settlement.change_fen))
+            label, fen = "payment.change", settlement.change_fen
         else:
-            label.update(self.t("payment.remaining"))
-            figure.update(digits_money(settlement.remaining_fen))
+            label, fen = "payment.remaining", settlement.remaining_fen
         self.set_class(paid, "-paid")
         self.set_class(paid and settlement is not None and settlement.change_fen > 0, "-change")
-        hint.update(self.t("payment.paid_up") if paid else "")
+        self.query_one(PaymentPanel).show_figure(self.t(label), digits_money(fen),
+                                                 self.t("payment.paid_up") if paid else "")
 
     # -- message line ----------------------------------------------------------------------------------------
 

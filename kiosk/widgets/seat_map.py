@@ -6,29 +6,11 @@ A hall of 800 to 2,000 seats as one widget per seat costs tens of milliseconds a
 Attributes down, messages up: the screen gives the hall (:meth:`SeatMap.set_hall`) and the seats' statuses
 (:meth:`SeatMap.set_statuses`); the map posts :class:`SeatMap.SeatToggled`, :class:`SeatMap.BestRequested`
 and :class:`SeatMap.CursorMoved`, and never changes a status or reads the store itself. Apart from the screen
-bar it draws no words, so the screen translates; :class:`SeatLegend` shows the glyphs with the labels it gets.
+bar it draws no words, so the screen translates; :class:`~kiosk.widgets.seat_legend.SeatLegend` shows the
+glyphs with the labels it gets (re-exported here with :data:`LEGEND_KEYS`).
 
-Glyphs: a taken seat shows its state, a free seat its kind, so states and kinds differ by shape as well as
-colour (colour-blind cashiers, monochrome terminals). Every glyph is one cell wide in *every* terminal: only
-characters of East Asian Width N or Na are used, because "ambiguous" ones (○ ● ◇ × ▒, box drawing) are drawn
-two cells wide by CJK-configured terminals (a Windows console on code page 936, ``xterm -cjk_width``) and
-would shear the grid. ``ASCII_GLYPHS`` is for consoles whose font lacks the shapes.
-
-=====================  =======  =====  ===================================
-seat                   default  ASCII  colour (component class)
-=====================  =======  =====  ===================================
-free, standard         ``▢``    ``o``  green (``seat-map--free``)
-free, premium          ``◊``    ``*``  gold (``--premium``)
-free, wheelchair       ``W``    ``W``  blue, bold (``--wheelchair``)
-free, companion        ``c``    ``c``  blue (``--companion``)
-free, couple (a pair)  ``(▢▢)`` ``(oo)`` green (``--couple``); the brackets stay in every state
-mine (selected here)   ``◼``    ``@``  on a green tile, bold (``--mine``)
-held by another        ``◧``    ``~``  red (``--held``)
-sold                   ``⊠``    ``x``  grey (``--sold``)
-blocked (broken)       ``#``    ``#``  dim grey (``--blocked``)
-house seat             ``H``    ``H``  blue-grey (``--house``)
-cursor                 the seat in reverse video on the theme's cursor colour, bold (``--cursor``)
-=====================  =======  =====  ===================================
+Glyphs: a taken seat shows its state, a free seat its kind, by shape as well as colour, every glyph one cell
+wide in every terminal (the table is in :mod:`kiosk.widgets.seat_glyphs`, shared with the legend).
 
 Layout: each grid column is ``cell_width`` cells; a seat is a tile of ``cell_width - 1`` cells and a one-cell
 gap (a couple's halves touch, ``(▢▢)``). Row labels stand at both ends of every row and stay in view when the
@@ -39,13 +21,12 @@ map scrolls sideways; the "银幕 SCREEN" bar is centred over the seats at the h
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size, Spacing
@@ -53,42 +34,27 @@ from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
 
 from boxoffice.hall import Hall, HallSeat, SeatStatus
+from kiosk.widgets.seat_glyphs import (
+    ASCII_GLYPHS,
+    FREE_LOOKS,
+    SEAT_COMPONENTS,
+    UNICODE_GLYPHS,
+    SeatGlyphs,
+    seat_colours_css,
+)
+from kiosk.widgets.seat_legend import LEGEND_KEYS, SeatLegend
 
-
-@dataclass(frozen=True)
-class SeatGlyphs:
-    """The single-cell characters a map draws; every one must be one cell wide (checked)."""
-
-    free: str = "▢"
-    premium: str = "◊"
-    wheelchair: str = "W"
-    companion: str = "c"
-    mine: str = "◼"
-    held: str = "◧"
-    sold: str = "⊠"
-    blocked: str = "#"
-    house: str = "H"
-    couple_left: str = "("
-    couple_right: str = ")"
-
-    def __post_init__(self) -> None:
-        for item in fields(self):
-            if cell_len(getattr(self, item.name)) != 1:
-                raise ValueError(f"glyph {item.name}={getattr(self, item.name)!r} is not one cell wide")
-
-
-UNICODE_GLYPHS = SeatGlyphs()
-"""The default glyphs: geometric shapes of East Asian Width N (narrow in CJK terminals too)."""
-ASCII_GLYPHS = SeatGlyphs(free="o", premium="*", mine="@", held="~", sold="x")
-"""Plain ASCII, for consoles whose font lacks the geometric shapes."""
-
-_FREE_LOOKS = ("free", "premium", "wheelchair", "companion", "couple")
-_TAKEN_LOOKS = ("mine", "held", "sold", "blocked", "house")
-LEGEND_KEYS = _FREE_LOOKS + _TAKEN_LOOKS
-"""The legend's entries in display order; :class:`SeatLegend` shows those it has a label for."""
+__all__ = [  # the glyphs and the legend are re-exported: screens import the map's whole kit from here
+    "ASCII_GLYPHS",
+    "LEGEND_KEYS",
+    "UNICODE_GLYPHS",
+    "SeatGlyphs",
+    "SeatLegend",
+    "SeatMap",
+    "default_status",
+]
 
 _KIND_CLASS = {
     "couple-left": "couple",
@@ -101,26 +67,6 @@ _STATE_GLYPH: dict[SeatStatus, str] = {
 }
 _SCREEN_LINES = 2  # the screen bar and a blank line between it and the seats
 
-_COLOURS = """
-WIDGET > .seat-map--free { color: $text-success; }
-WIDGET > .seat-map--premium { color: $text-accent; }
-WIDGET > .seat-map--wheelchair { color: $text-primary; text-style: bold; }
-WIDGET > .seat-map--companion { color: $text-primary; }
-WIDGET > .seat-map--couple { color: $text-success; }
-WIDGET > .seat-map--mine { background: $success; color: auto 90%; text-style: bold; }
-WIDGET > .seat-map--held { color: $text-error; }
-WIDGET > .seat-map--sold { color: $text-muted; }
-WIDGET > .seat-map--blocked { color: $text-disabled; }
-WIDGET > .seat-map--house { color: $text-secondary; }
-WIDGET > .seat-map--cursor { color: $block-cursor-background; text-style: reverse bold; }
-WIDGET > .seat-map--screen { background: $panel-lighten-2; color: $text; text-style: bold; }
-WIDGET > .seat-map--row-label { color: $text-muted; }
-"""
-# One source of colours for the map and its legend; an app overrides both, e.g. ``SeatMap > .seat-map--sold,
-# SeatLegend > .seat-map--sold { ... }``.
-
-_COMPONENTS = {f"seat-map--{name}" for name in (*LEGEND_KEYS, "cursor", "screen", "row-label")}
-
 
 def default_status(seat: HallSeat) -> SeatStatus:
     """A seat's status when the screen gave none: blocked and house seats per the plan, others free."""
@@ -128,11 +74,11 @@ def default_status(seat: HallSeat) -> SeatStatus:
 
 
 class SeatMap(ScrollView):
-    """A hall's seat map with a seat cursor; see the module docstring for glyphs and layout."""
+    """A hall's seat map with a seat cursor; see the module docstring for the layout."""
 
-    DEFAULT_CSS = "SeatMap { height: 1fr; width: 1fr; }" + _COLOURS.replace("WIDGET", "SeatMap")
+    DEFAULT_CSS = "SeatMap { height: 1fr; width: 1fr; }" + seat_colours_css("SeatMap")
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = _COMPONENTS
+    COMPONENT_CLASSES: ClassVar[set[str]] = SEAT_COMPONENTS
     """States (free to house), kinds of free seats (premium to couple), cursor, screen bar, row labels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -538,7 +484,7 @@ class SeatMap(ScrollView):
         if (look := self._looks.get(key)) is None:
             glyphs, width = self.glyphs, self.cell_width
             kind_class = _KIND_CLASS.get(kind) if status == SeatStatus.FREE else None
-            name = _STATE_GLYPH.get(status) or (kind_class if kind_class in _FREE_LOOKS[1:4] else "free")
+            name = _STATE_GLYPH.get(status) or (kind_class if kind_class in FREE_LOOKS[1:4] else "free")
             glyph = getattr(glyphs, name)
             lead, text = 0, (" " * self._pad + glyph).ljust(max(1, width - 1))
             if width > 1 and kind == "couple-left":
@@ -639,48 +585,3 @@ class SeatMap(ScrollView):
                 strip.crop(virtual - self._right, virtual),
             ]
         )
-
-
-class SeatLegend(Static):
-    """What the seat map's glyphs mean, in the words the screen gives (so the screen can translate them)."""
-
-    DEFAULT_CSS = "SeatLegend { height: auto; }" + _COLOURS.replace("WIDGET", "SeatLegend")
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = _COMPONENTS
-    """The seat map's classes, with the same colours."""
-
-    def __init__(
-        self,
-        labels: Mapping[str, str],
-        *,
-        glyphs: SeatGlyphs = UNICODE_GLYPHS,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Args:
-        labels: words for some of :data:`LEGEND_KEYS` (``{"free": "可选", "sold": "已售", ...}``).
-        glyphs: the map's glyphs.
-        """
-        super().__init__(name=name, id=id, classes=classes)
-        self.labels = dict(labels)
-        self.glyphs = glyphs
-
-    def set_labels(self, labels: Mapping[str, str]) -> None:
-        """New words (a language switch)."""
-        self.labels = dict(labels)
-        self.refresh(layout=True)
-
-    def render(self) -> Text:
-        """Each entry as its glyph in the map's colours, then its label."""
-        g, text = self.glyphs, Text(no_wrap=False)
-        for key in (key for key in LEGEND_KEYS if key in self.labels):
-            state, kind = ("free", None if key == "free" else key) if key in _FREE_LOOKS else (key, None)
-            glyph = f"{g.couple_left}{g.free}{g.free}{g.couple_right}" if key == "couple" else getattr(g, key)
-            style = self.get_component_rich_style(f"seat-map--{state}")
-            if kind is not None:
-                style += self.get_component_rich_style(f"seat-map--{kind}", partial=True)
-            text.append("   " if text else "")
-            text.append(glyph, style)
-            text.append(f" {self.labels[key]}")
-        return text
