@@ -27,6 +27,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from boxoffice import print_queue
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from boxoffice.errors import BoxOfficeError
 from boxoffice.print_queue import JobToSend
 from boxoffice.ticket_content import receipt_content, ticket_content
@@ -117,8 +119,10 @@ class PrintWorker:
     def __init__(self, engine: Engine, specs: Mapping[str, PrinterSpec], *, terminal_id: str, cinema_zh: str,
                  cinema_en: str, zone: tzinfo, clock: Callable[[], datetime] = _utc_now, poll_s: float = 0.5,
                  max_attempts: int = print_queue.MAX_ATTEMPTS,
-                 on_change: Callable[[PrintEvent], None] | None = None) -> None:
+                 on_change: Callable[[PrintEvent], None] | None = None,
+                 signing_key: Ed25519PrivateKey | None = None) -> None:
         self._engine = engine
+        self._signing_key = signing_key
         self._specs = dict(specs)
         self._terminal = terminal_id
         self._cinema = (cinema_zh, cinema_en)
@@ -251,7 +255,8 @@ class PrintWorker:
         with transaction(self._engine, write=False) as session:
             if job.kind == "ticket" and job.ticket_id is not None:
                 ticket = ticket_content(session, ticket_id=job.ticket_id, zone=self._zone, cinema_zh=cinema_zh,
-                                        cinema_en=cinema_en, reprint=job.reprint, require_valid=True)
+                                        cinema_en=cinema_en, reprint=job.reprint, require_valid=True,
+                                        signing_key=self._signing_key)
                 return ticket_document(ticket, spec), ticket.ticket_number
             if job.kind == "receipt" and job.order_id is not None:
                 receipt = receipt_content(session, order_id=job.order_id, zone=self._zone,

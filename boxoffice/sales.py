@@ -18,10 +18,12 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from boxoffice import audit
+from boxoffice.entry_tokens import new_token_nonce
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import Hall, load_hall
 from boxoffice.holds import claim_owners
 from boxoffice.pricing import Breakdown, ShowContext, TicketTypeInfo, load_price_card, load_ticket_types, price_order
+from boxoffice.pickup_codes import issue_pickup_code
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
 from boxoffice.staff import StaffMember
@@ -67,6 +69,8 @@ class SaleResult:
     change_fen: int
     ticket_ids: tuple[int, ...] = field(default=())
     repeated: bool = False
+    pickup_code: str | None = None
+    """The order's pickup code, returned once (only its keyed digest is stored); None for a repeated request."""
 
 
 def new_reference(now: datetime, zone: tzinfo) -> str:
@@ -128,9 +132,13 @@ def _quote(session: Session, showtime: Any, hall: Hall, types: tuple[TicketTypeI
 
 
 def complete_sale(
-    session: Session, *, request: SaleRequest, now: datetime, zone: tzinfo, rules: SeatRules
+    session: Session, *, request: SaleRequest, now: datetime, zone: tzinfo, rules: SeatRules,
+    pickup_key: bytes | None = None,
 ) -> SaleResult:
     """Turn this terminal's holds into a paid order with tickets, in the caller's transaction.
+
+    With the site's ``pickup_key`` the order gets a pickup code (returned once in the result; only its keyed
+    digest is stored) and every ticket a nonce for its signed entry token.
 
     Raises:
         BoxOfficeError: ``sale_empty``; ``showtime_closed``; ``hold_lost`` (``seats``: labels no longer held by
@@ -192,7 +200,8 @@ def complete_sale(
     ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
         {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
          "seat_id": line.seat_id, "ticket_type_id": type_ids[line.ticket_type], "price_fen": priced.price_fen,
-         "fee_fen": priced.fee_fen, "status": "valid", "secret": secrets.token_urlsafe(24), "printed_count": 0}
+         "fee_fen": priced.fee_fen, "status": "valid", "secret": secrets.token_urlsafe(24), "printed_count": 0,
+         "token_nonce": new_token_nonce()}
         for line, priced in zip(request.lines, breakdown.lines, strict=True)
     ]).scalars())
     connection.execute(insert(_payment), [
@@ -210,7 +219,8 @@ def complete_sale(
                      action="seat_rules.override", subject=reference, rules=sorted({v.code for v in violations}),
                      reason=request.override_reason,
                      approver=request.approver.code if request.approver else None)
-    return SaleResult(order_id, reference, breakdown, settlement.change_fen, ticket_ids)
+    code = issue_pickup_code(session, order_id=order_id, key=pickup_key) if pickup_key is not None else None
+    return SaleResult(order_id, reference, breakdown, settlement.change_fen, ticket_ids, pickup_code=code)
 
 
 def _existing(connection: Any, request_key: str) -> SaleResult | None:

@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from boxoffice.entry_tokens import sign_token
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import HallSeat
 from boxoffice.privacy import mask_phone
@@ -50,7 +53,7 @@ _ORDER = (
 _TICKETS = (
     select(
         _ticket.c.id, _ticket.c.status, _ticket.c.price_fen, _ticket.c.fee_fen, _ticket.c.secret,
-        _seat.c.row_label, _seat.c.number, _type.c.name_zh, _type.c.name_en,
+        _ticket.c.showtime_id, _ticket.c.seat_id, _ticket.c.token_nonce, _seat.c.row_label, _seat.c.number, _type.c.name_zh, _type.c.name_en,
     )
     .select_from(_ticket.join(_seat, _seat.c.id == _ticket.c.seat_id).join(_type, _type.c.id == _ticket.c.ticket_type_id))
     .where(_ticket.c.order_id == bindparam("p_order"))
@@ -95,8 +98,16 @@ def _hall_name(order: Any) -> str:
     return f"{order.hall_zh} {english}" if english and english != order.hall_zh else order.hall_zh
 
 
+def qr_payload(ticket: Any, signing_key: Ed25519PrivateKey | None) -> str:
+    """What the ticket's QR code carries: the Ed25519-signed entry token (a door checks it with the public key
+    alone); tickets sold before tokens existed, or printed where no signing key is loaded, carry their secret."""
+    if signing_key is not None and ticket.token_nonce:
+        return sign_token(signing_key, ticket)
+    return str(ticket.secret)
+
+
 def _content(order: Any, ticket: Any, index: int, *, zone: tzinfo, cinema_zh: str, cinema_en: str,
-             reprint: int) -> TicketContent:
+             reprint: int, signing_key: Ed25519PrivateKey | None = None) -> TicketContent:
     return TicketContent(
         cinema_zh=cinema_zh,
         cinema_en=cinema_en,
@@ -115,13 +126,13 @@ def _content(order: Any, ticket: Any, index: int, *, zone: tzinfo, cinema_zh: st
         ticket_number=ticket_number(order.reference, index),
         sold_at_local=order.created_at.astimezone(zone),
         terminal_name=order.terminal_name,
-        qr_payload=ticket.secret,  # until the pickup issue brings signed entry tokens
+        qr_payload=qr_payload(ticket, signing_key),
         reprint=reprint,
     )
 
 
 def ticket_contents(session: Session, *, order_id: int, zone: tzinfo, cinema_zh: str,
-                    cinema_en: str) -> list[TicketContent]:
+                    cinema_en: str, signing_key: Ed25519PrivateKey | None = None) -> list[TicketContent]:
     """The contents of an order's valid tickets, in ticket order (first prints: ``reprint`` 0).
 
     Raises:
@@ -129,12 +140,14 @@ def ticket_contents(session: Session, *, order_id: int, zone: tzinfo, cinema_zh:
     """
     order = _order_row(session, order_id)
     tickets = session.connection().execute(_TICKETS, {"p_order": order_id}).all()
-    return [_content(order, t, index, zone=zone, cinema_zh=cinema_zh, cinema_en=cinema_en, reprint=0)
+    return [_content(order, t, index, zone=zone, cinema_zh=cinema_zh, cinema_en=cinema_en, reprint=0,
+                     signing_key=signing_key)
             for index, t in enumerate(tickets, start=1) if t.status == "valid"]
 
 
 def ticket_content(session: Session, *, ticket_id: int, zone: tzinfo, cinema_zh: str, cinema_en: str,
-                   reprint: int = 0, require_valid: bool = False) -> TicketContent:
+                   reprint: int = 0, require_valid: bool = False,
+                   signing_key: Ed25519PrivateKey | None = None) -> TicketContent:
     """The content of one ticket, marked "REPRINT n" when ``reprint`` is n.
 
     Raises:
@@ -150,7 +163,8 @@ def ticket_content(session: Session, *, ticket_id: int, zone: tzinfo, cinema_zh:
         if t.id == ticket_id:
             if require_valid and t.status != "valid":
                 raise BoxOfficeError("print_ticket_not_valid", "this ticket is no longer valid", status=t.status)
-            return _content(order, t, index, zone=zone, cinema_zh=cinema_zh, cinema_en=cinema_en, reprint=reprint)
+            return _content(order, t, index, zone=zone, cinema_zh=cinema_zh, cinema_en=cinema_en, reprint=reprint,
+                            signing_key=signing_key)
     raise BoxOfficeError("print_ticket_unknown", "no such ticket", ticket_id=ticket_id)  # pragma: no cover
 
 

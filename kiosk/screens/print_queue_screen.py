@@ -539,7 +539,8 @@ class PrintQueueScreen(BoxOfficeScreen[None]):
             if job.kind == "ticket" and job.ticket_id is not None:
                 return ticket_document(ticket_content(session, ticket_id=job.ticket_id, zone=zone,
                                                       cinema_zh=cinema_zh, cinema_en=cinema_en,
-                                                      reprint=job.reprint), spec)
+                                                      reprint=job.reprint,
+                                                      signing_key=self.box.signing_key), spec)
             receipt = receipt_content(session, order_id=job.order_id or 0, zone=zone,
                                       cinema=f"{cinema_zh} {cinema_en}")
             return receipt_document(replace(receipt, reprint=job.reprint), spec)

@@ -164,3 +164,30 @@ def test_quote_prices_each_seat_by_zone_and_type(sale, now):
     assert [line.price_fen for line in breakdown.lines] == [4500, 3500]
     assert breakdown.fees_fen == 600 and breakdown.total_fen == 8600 and breakdown.id_check_needed
     assert caught.value.code == "ticket_type_counter_only"
+
+
+def test_a_sale_gets_a_pickup_code_stored_only_as_a_keyed_digest_and_signed_ticket_tokens(sale, now, tmp_path):
+    from boxoffice.entry_tokens import load_or_create_signing_key, verify_token
+    from boxoffice.pickup import find_order_by_code
+    from boxoffice.pickup_codes import is_well_formed
+    from boxoffice.ticket_content import ticket_contents
+
+    store, showtime_id, seats = sale
+    key = b"k" * 32
+    signing_key = load_or_create_signing_key(tmp_path / "keys")
+    _hold(store, showtime_id, [seats[12], seats[13]], now)
+    with transaction(store) as session:
+        result = complete_sale(session, request=_request(showtime_id, [seats[12], seats[13]],
+                                                         [Tender("cash", 9600, tendered_fen=9600)]),
+                               now=now, zone=SHANGHAI, rules=RULES, pickup_key=key)
+    assert result.pickup_code is not None and is_well_formed(result.pickup_code)
+    with transaction(store, write=False) as session:
+        order = session.exec(select(SaleOrder)).one()
+        assert find_order_by_code(session, code_text=result.pickup_code, key=key) == result.order_id
+        contents = ticket_contents(session, order_id=result.order_id, zone=SHANGHAI, cinema_zh="星光影城",
+                                   cinema_en="Starlight", signing_key=signing_key)
+    assert order.pickup_code_digest and result.pickup_code not in order.pickup_code_digest
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("store.db*"))
+    assert stored and result.pickup_code.encode() not in stored
+    claims = [verify_token(signing_key.public_key(), content.qr_payload) for content in contents]
+    assert sorted(claim.ticket_id for claim in claims) == sorted(result.ticket_ids)
