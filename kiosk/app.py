@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from textual import work
 from textual.app import App
@@ -27,8 +28,10 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import LANGUAGES, Translator
 from kiosk.config import Config, printer_spec
 from kiosk.containment import ContainErrors
+from boxoffice.entry_tokens import load_or_create_signing_key
 from boxoffice.holds import release_terminal_holds
 from boxoffice.print_worker import PrintEvent, PrintWorker
+from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
 from printing import print_document
 from printing.document import Document
 from printing.factory import PrinterError
@@ -92,6 +95,10 @@ class BoxOfficeApp(ContainErrors, App[None]):
         super().__init__()
         self._contain_errors: bool | None = None
         self.print_worker: PrintWorker | None = None
+        self.pickup_key: bytes | None = None
+        """The site's key for pickup-code digests (None until loaded, or when it cannot be)."""
+        self.signing_key: Ed25519PrivateKey | None = None
+        """The site's key for signing ticket entry tokens."""
         self._config = config
         self.engine = engine
         self.mode = mode
@@ -120,8 +127,23 @@ class BoxOfficeApp(ContainErrors, App[None]):
         except BoxOfficeError as error:
             log.warning("could not register terminal %s: %s", terminal.id, error.code)
         self._release_my_holds("restart")
+        self._load_site_keys()
         self._start_printing()
         self.push_screen(SignInScreen() if self.mode == "counter" else KioskWelcomeScreen())
+
+    def _load_site_keys(self) -> None:
+        """The site's pickup-code key and ticket-signing key, from files beside kiosk.toml ([security] keys_dir).
+
+        Without them the counter still sells (tickets then carry their random secret and orders get no pickup
+        code); the problem is logged and shown.
+        """
+        keys = self.config.resolve(self.config.security.keys_dir)
+        try:
+            self.pickup_key = load_or_create_secret(keys / PICKUP_CODE_KEY_FILE)
+            self.signing_key = load_or_create_signing_key(keys)
+        except SiteKeyError as error:
+            log.error("site keys in %s cannot be used: %s", keys, error)
+            self.notify(str(error), severity="error", timeout=30)
 
     # -- printing ------------------------------------------------------------------------------------------------
 
@@ -154,6 +176,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
             self.engine, {p.name: printer_spec(self.config, p) for p in self.config.printers},
             terminal_id=self.config.terminal.id, cinema_zh=site.name_zh, cinema_en=site.name_en, zone=site.zone,
             clock=self.clock, on_change=lambda event: self.call_from_thread(self._print_changed, event),
+            signing_key=self.signing_key,
         )
         self.print_worker.start()
 

@@ -20,6 +20,7 @@ from textual.widgets import Digits, Static
 
 from boxoffice.i18n import format_money
 from boxoffice.pricing import TicketTypeInfo
+from boxoffice.pickup_codes import format_code
 from boxoffice.privacy import mask_phone
 from boxoffice.sales import SaleResult
 from boxoffice.tender import Tender
@@ -105,6 +106,9 @@ class SaleDoneDialog(BoxOfficeScreen[None], ModalScreen[None]):
             self.query_one("#done-change-label", Static).update(self.t("sale_done.change"))
             self.query_one("#done-change", Digits).set_class(self.result.change_fen > 0, "-due")
         notes: list[Text] = []
+        if self.result.pickup_code:
+            notes.append(Text(self.t("sale_done.pickup_code", code=format_code(self.result.pickup_code)),
+                              style="bold"))
         if self.phone:
             notes.append(Text(self.t("sale_done.phone", phone=mask_phone(self.phone))))
         if self.id_check:

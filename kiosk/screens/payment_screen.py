@@ -442,11 +442,12 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
     def _sell(self, request: SaleRequest, *, engine: Engine, now: datetime, zone: tzinfo, rules: SeatRules) -> None:
         """Complete the sale in a worker thread; on a seat-rule refusal, find out which rules and whether a
         supervisor may allow them."""
-        printer = self.box.ticket_printer
+        printer, pickup_key = self.box.ticket_printer, self.box.pickup_key
 
         def sale(session: Any) -> SaleResult:
             """The sale and its tickets' print jobs commit together: a sold ticket is never forgotten unprinted."""
-            result = complete_sale(session, request=request, now=now, zone=zone, rules=rules)
+            result = complete_sale(session, request=request, now=now, zone=zone, rules=rules,
+                                   pickup_key=pickup_key)
             if printer is not None and not result.repeated:
                 queue_order_tickets(session, order_id=result.order_id, printer=printer,
                                     terminal_id=request.terminal_id, now=now,

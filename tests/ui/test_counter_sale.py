@@ -46,6 +46,7 @@ def test_two_adult_tickets_for_exact_cash_take_at_most_twelve_keys(config, demo_
     assert order.total_fen == sum(t.price_fen + t.fee_fen for t, _ in tickets)
     assert sorted(c.status for c in claims) == ["sold", "sold"]
     assert tickets[0][0].seat_id != tickets[1][0].seat_id
+    assert order.pickup_code_digest and all(t.token_nonce for t, _ in tickets)  # pickup code and entry tokens
 
 
 async def _open_first_showtime(pilot: Any) -> SeatSelectionScreen:
