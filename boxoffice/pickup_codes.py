@@ -142,6 +142,21 @@ _SET_DIGEST = update(_order).where(_order.c.id == bindparam("p_order")).values(
 _ATTEMPTS = 8  # at 10^7 orders on file one draw collides 1 time in 100; eight in a row, never
 
 
+def draw_pickup_code(session: Session, *, key: bytes, rng: RandomSource = secrets) -> tuple[str, str]:
+    """A fresh pickup code not used by any order, and its digest, for an order about to be inserted.
+
+    Raises:
+        BoxOfficeError: ``pickup_code_exhausted`` when every draw was already in use (never in practice).
+    """
+    connection = session.connection()
+    for _ in range(_ATTEMPTS):
+        code = new_pickup_code(rng)
+        digest = code_digest(code, key)
+        if connection.execute(_DIGEST_IN_USE, {"p_digest": digest}).first() is None:
+            return code, digest
+    raise BoxOfficeError("pickup_code_exhausted", "no unused pickup code found")
+
+
 def issue_pickup_code(session: Session, *, order_id: int, key: bytes, rng: RandomSource = secrets) -> str:
     """Give an order a fresh pickup code, unique among all orders, in the caller's transaction.
 
@@ -152,11 +167,6 @@ def issue_pickup_code(session: Session, *, order_id: int, key: bytes, rng: Rando
     Raises:
         BoxOfficeError: ``pickup_code_exhausted`` when every draw was already in use (never in practice).
     """
-    connection = session.connection()
-    for _ in range(_ATTEMPTS):
-        code = new_pickup_code(rng)
-        digest = code_digest(code, key)
-        if connection.execute(_DIGEST_IN_USE, {"p_digest": digest}).first() is None:
-            connection.execute(_SET_DIGEST, {"p_order": order_id, "p_digest": digest})
-            return code
-    raise BoxOfficeError("pickup_code_exhausted", "no unused pickup code found", order_id=order_id)
+    code, digest = draw_pickup_code(session, key=key, rng=rng)
+    session.connection().execute(_SET_DIGEST, {"p_order": order_id, "p_digest": digest})
+    return code

@@ -23,7 +23,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import Hall, load_hall
 from boxoffice.holds import claim_owners
 from boxoffice.pricing import Breakdown, ShowContext, TicketTypeInfo, load_price_card, load_ticket_types, price_order
-from boxoffice.pickup_codes import issue_pickup_code
+from boxoffice.pickup_codes import draw_pickup_code
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
 from boxoffice.staff import StaffMember
@@ -186,11 +186,12 @@ def complete_sale(
 
     staff_id = request.staff.id if request.staff else None
     reference = new_reference(now, zone)
+    code, digest = draw_pickup_code(session, key=pickup_key) if pickup_key is not None else (None, None)
     order_id = connection.execute(_INSERT_ORDER, {
         "reference": reference, "showtime_id": request.showtime_id, "channel": request.channel,
         "terminal_id": request.terminal_id, "staff_id": staff_id, "status": "paid",
         "total_fen": breakdown.total_fen, "customer_phone": request.phone, "request_key": request.request_key,
-        "created_at": now,
+        "created_at": now, "pickup_code_digest": digest,
     }).scalar_one()
     claim_ids = dict((seat, claim) for claim, seat in connection.execute(_SELL_CLAIMS, {
         "p_showtime": request.showtime_id, "p_seats": sorted(seat_ids), "p_terminal": request.terminal_id,
@@ -219,7 +220,6 @@ def complete_sale(
                      action="seat_rules.override", subject=reference, rules=sorted({v.code for v in violations}),
                      reason=request.override_reason,
                      approver=request.approver.code if request.approver else None)
-    code = issue_pickup_code(session, order_id=order_id, key=pickup_key) if pickup_key is not None else None
     return SaleResult(order_id, reference, breakdown, settlement.change_fen, ticket_ids, pickup_code=code)
 
 
