@@ -37,14 +37,14 @@ def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal
                 seed: int, out_path: str, start_at: float) -> None:
     """Sell random sets of 1..max_seats seats from ``seat_ids`` for ``seconds``; write counts as JSON.
 
-    Each sale is what the counter does: hold the seats (one transaction), show the price (a read), complete the
-    sale (one transaction). A lost race releases what this terminal holds, as the screen does.
+    Each sale is what the counter does: hold the seats (one transaction), price and check the sale (a read
+    transaction), commit it (one write transaction). A lost race releases what this terminal holds, as the screen does.
     """
     from sqlalchemy.exc import OperationalError
 
     from boxoffice.errors import BoxOfficeError
     from boxoffice.holds import hold_seats
-    from boxoffice.sales import SaleLine, SaleRequest, complete_sale, quote_sale
+    from boxoffice.sales import SaleLine, SaleRequest, commit_sale, prepare_sale, quote_sale
     from boxoffice.seat_rules import SeatRules
     from boxoffice.tender import Tender
     from db.engine import make_engine, transaction
@@ -72,11 +72,12 @@ def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal
             with transaction(engine, write=False) as session:
                 total = quote_sale(session, showtime_id=showtime_id, lines=lines, channel="counter",
                                    zone=SHANGHAI).total_fen
-            with transaction(engine) as session:
-                complete_sale(session, request=SaleRequest(
+                prepared = prepare_sale(session, request=SaleRequest(
                     showtime_id=showtime_id, lines=lines, tenders=(Tender("cash", total, tendered_fen=total),),
                     channel="counter", terminal_id=terminal, staff=None, request_key=uuid.uuid4().hex,
                 ), now=now, zone=SHANGHAI, rules=rules, pickup_key=PICKUP_KEY)
+            with transaction(engine) as session:
+                commit_sale(session, prepared=prepared, now=now)
             counts.sales += 1
             counts.tickets += len(chosen)
         except BoxOfficeError as exc:

@@ -98,6 +98,12 @@ _ORDER_TICKETS = select(_ticket.c.id).where(_ticket.c.order_id == bindparam("p_o
 _ORDER_CHANGE = select(func.coalesce(func.sum(_payment.c.change_fen), 0)).where(
     _payment.c.order_id == bindparam("p_order"))
 _INSERT_ORDER = insert(_order).returning(_order.c.id)
+_MINE_NOW = (
+    select(func.count()).select_from(_claim)
+    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
+    .where(_claim.c.terminal_id == bindparam("p_terminal"), _claim.c.status == "held", _claim.c.released_at.is_(None))
+    .where(_claim.c.expires_at > bindparam("p_now"))
+)
 _SELL_CLAIMS = (
     update(_claim)
     .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
@@ -131,14 +137,32 @@ def _quote(session: Session, showtime: Any, hall: Hall, types: tuple[TicketTypeI
     return price_order(card, show, seats, [line.ticket_type for line in lines], types)
 
 
-def complete_sale(
+@dataclass(frozen=True)
+class PreparedSale:
+    """Everything a sale needs that can be worked out by reading: checked, priced, settled, referenced.
+
+    :func:`prepare_sale` builds it in a read transaction, so that the write transaction of
+    :func:`commit_sale` holds the store's write lock only for the writes (SQLite has one writer at a time).
+    """
+
+    request: SaleRequest
+    breakdown: Breakdown
+    change_fen: int
+    payments: tuple[Tender, ...]
+    reference: str
+    pickup_code: str | None
+    pickup_digest: str | None
+    seat_labels: tuple[str, ...]
+    type_ids: dict[str, int | None]
+    overridden: tuple[str, ...]
+    repeated: SaleResult | None = None
+
+
+def prepare_sale(
     session: Session, *, request: SaleRequest, now: datetime, zone: tzinfo, rules: SeatRules,
     pickup_key: bytes | None = None,
-) -> SaleResult:
-    """Turn this terminal's holds into a paid order with tickets, in the caller's transaction.
-
-    With the site's ``pickup_key`` the order gets a pickup code (returned once in the result; only its keyed
-    digest is stored) and every ticket a nonce for its signed entry token.
+) -> PreparedSale:
+    """Check and price a sale of this terminal's holds without writing anything.
 
     Raises:
         BoxOfficeError: ``sale_empty``; ``showtime_closed``; ``hold_lost`` (``seats``: labels no longer held by
@@ -158,11 +182,13 @@ def complete_sale(
     claims = claim_owners(session, showtime_id=request.showtime_id, now=now)
     seat_ids = frozenset(line.seat_id for line in request.lines)
     lost = [sid for sid in seat_ids if claims.get(sid) != ("held", request.terminal_id)]
+    types = load_ticket_types(session)
     if lost:
         # A request already completed (a double Enter, a retry after a lost answer) finds its seats sold.
         repeated = _existing(connection, request.request_key)
         if repeated is not None:
-            return repeated
+            return PreparedSale(request, repeated.breakdown, repeated.change_fen, (), repeated.reference, None, None,
+                                (), {}, (), repeated=repeated)
         raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=sorted(hall.seat(s).label for s in lost))
 
     violations = check_selection(hall, unavailable=frozenset(sid for sid in claims if sid not in seat_ids),
@@ -177,50 +203,96 @@ def complete_sale(
         if not request.override_reason:
             raise BoxOfficeError("override_reason_missing", "an override needs a reason")
 
-    types = load_ticket_types(session)
     breakdown = _quote(session, showtime, hall, types, request.lines, request.channel, zone)
     settlement = settle(breakdown.total_fen, list(request.tenders))
     if not settlement.is_complete:
         raise BoxOfficeError("payment_incomplete", "the payment does not cover the total",
                              remaining_fen=settlement.remaining_fen)
-
-    staff_id = request.staff.id if request.staff else None
-    reference = new_reference(now, zone)
     code, digest = draw_pickup_code(session, key=pickup_key) if pickup_key is not None else (None, None)
+    return PreparedSale(
+        request=request, breakdown=breakdown, change_fen=settlement.change_fen, payments=settlement.payments,
+        reference=new_reference(now, zone), pickup_code=code, pickup_digest=digest,
+        seat_labels=tuple(hall.seat(line.seat_id).label for line in request.lines),
+        type_ids={t.code: t.id for t in types}, overridden=tuple(sorted({v.code for v in violations})),
+    )
+
+
+def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> SaleResult:
+    """Write a prepared sale: the holds become sold claims of a new order with its tickets, payments and audit.
+
+    The holds are checked again under the write lock: if any was lost since the sale was prepared (it expired,
+    or the terminal gave it back), nothing is written.
+
+    Raises:
+        BoxOfficeError: ``hold_lost``.
+    """
+    if prepared.repeated is not None:
+        return prepared.repeated
+    request = prepared.request
+    connection = session.connection()
+    seat_ids = sorted({line.seat_id for line in request.lines})
+    still_mine = connection.execute(_MINE_NOW, {"p_showtime": request.showtime_id, "p_seats": seat_ids,
+                                                "p_terminal": request.terminal_id, "p_now": now}).scalar_one()
+    if still_mine != len(seat_ids):
+        repeated = _existing(connection, request.request_key)
+        if repeated is not None:
+            return repeated
+        raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=list(prepared.seat_labels))
+    staff_id = request.staff.id if request.staff else None
+    breakdown = prepared.breakdown
     order_id = connection.execute(_INSERT_ORDER, {
-        "reference": reference, "showtime_id": request.showtime_id, "channel": request.channel,
+        "reference": prepared.reference, "showtime_id": request.showtime_id, "channel": request.channel,
         "terminal_id": request.terminal_id, "staff_id": staff_id, "status": "paid",
         "total_fen": breakdown.total_fen, "customer_phone": request.phone, "request_key": request.request_key,
-        "created_at": now, "pickup_code_digest": digest,
+        "created_at": now, "pickup_code_digest": prepared.pickup_digest,
     }).scalar_one()
     claim_ids = dict((seat, claim) for claim, seat in connection.execute(_SELL_CLAIMS, {
-        "p_showtime": request.showtime_id, "p_seats": sorted(seat_ids), "p_terminal": request.terminal_id,
+        "p_showtime": request.showtime_id, "p_seats": seat_ids, "p_terminal": request.terminal_id,
         "p_order": order_id,
     }))
-    type_ids = {t.code: t.id for t in types}
     ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
         {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
-         "seat_id": line.seat_id, "ticket_type_id": type_ids[line.ticket_type], "price_fen": priced.price_fen,
-         "fee_fen": priced.fee_fen, "status": "valid", "secret": secrets.token_urlsafe(24), "printed_count": 0,
-         "token_nonce": new_token_nonce()}
+         "seat_id": line.seat_id, "ticket_type_id": prepared.type_ids[line.ticket_type],
+         "price_fen": priced.price_fen, "fee_fen": priced.fee_fen, "status": "valid",
+         "secret": secrets.token_urlsafe(24), "printed_count": 0, "token_nonce": new_token_nonce()}
         for line, priced in zip(request.lines, breakdown.lines, strict=True)
     ]).scalars())
     connection.execute(insert(_payment), [
         {"order_id": order_id, "method": tender.method, "amount_fen": tender.amount_fen,
-         "tendered_fen": tender.tendered_fen, "change_fen": settlement.change_fen if tender.method == "cash" else None,
+         "tendered_fen": tender.tendered_fen, "change_fen": prepared.change_fen if tender.method == "cash" else None,
          "reference": tender.reference, "created_at": now}
-        for tender in settlement.payments
+        for tender in prepared.payments
     ])
     audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id, action="sale",
-                 subject=reference, total_fen=breakdown.total_fen,
-                 seats=[hall.seat(line.seat_id).label for line in request.lines],
-                 payments=[t.method for t in settlement.payments])
-    if violations:
+                 subject=prepared.reference, total_fen=breakdown.total_fen, seats=list(prepared.seat_labels),
+                 payments=[t.method for t in prepared.payments])
+    if prepared.overridden:
         audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id,
-                     action="seat_rules.override", subject=reference, rules=sorted({v.code for v in violations}),
+                     action="seat_rules.override", subject=prepared.reference, rules=list(prepared.overridden),
                      reason=request.override_reason,
                      approver=request.approver.code if request.approver else None)
-    return SaleResult(order_id, reference, breakdown, settlement.change_fen, ticket_ids, pickup_code=code)
+    return SaleResult(order_id, prepared.reference, breakdown, prepared.change_fen, ticket_ids,
+                      pickup_code=prepared.pickup_code)
+
+
+def complete_sale(
+    session: Session, *, request: SaleRequest, now: datetime, zone: tzinfo, rules: SeatRules,
+    pickup_key: bytes | None = None,
+) -> SaleResult:
+    """Turn this terminal's holds into a paid order with tickets, in the caller's (write) transaction.
+
+    The same as :func:`prepare_sale` then :func:`commit_sale` in one transaction. A terminal with other
+    terminals writing at the same time does better preparing in a read transaction and committing in a
+    write transaction (the write lock is then held only for the writes).
+
+    With the site's ``pickup_key`` the order gets a pickup code (returned once in the result; only its keyed
+    digest is stored) and every ticket a nonce for its signed entry token.
+
+    Raises:
+        BoxOfficeError: as :func:`prepare_sale` and :func:`commit_sale`.
+    """
+    prepared = prepare_sale(session, request=request, now=now, zone=zone, rules=rules, pickup_key=pickup_key)
+    return commit_sale(session, prepared=prepared, now=now)
 
 
 def _existing(connection: Any, request_key: str) -> SaleResult | None:
