@@ -6,7 +6,7 @@ F6–F8 the likely notes, digits and Enter for any cash amount, F9 card and F10 
 terminal's reference; tenders may be mixed (split tender) and Ctrl+Z removes the last one. What is paid, what
 is still owed and the change due are recomputed by the pure :func:`~boxoffice.tender.settle` after every change.
 
-Enter, once paid in full, completes the sale through :func:`~boxoffice.sales.complete_sale` in a worker
+Enter, once paid in full, completes the sale (:func:`~boxoffice.sales.prepare_sale` in a read transaction, then :func:`~boxoffice.sales.commit_sale`) in a worker
 thread: the store prices the order again, checks the holds and the seat rules, and writes the order, its
 tickets, payments and audit entry in one transaction. A request key made once per screen means a double Enter
 or a retry after an error sells once. A selection that breaks overridable seat rules asks for a supervisor's
@@ -48,7 +48,7 @@ from boxoffice.pricing import (
 )
 from boxoffice.print_queue import queue_order_tickets
 from boxoffice.privacy import normalize_phone
-from boxoffice.sales import SaleLine, SaleRequest, SaleResult, complete_sale
+from boxoffice.sales import PreparedSale, SaleLine, SaleRequest, SaleResult, commit_sale, prepare_sale
 from boxoffice.seat_rules import RuleViolation, SeatRules, check_selection
 from boxoffice.showtimes import ShowtimeDetail
 from boxoffice.staff import StaffMember
@@ -444,10 +444,9 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
         supervisor may allow them."""
         printer, pickup_key = self.box.ticket_printer, self.box.pickup_key
 
-        def sale(session: Any) -> SaleResult:
+        def commit(session: Any, prepared: PreparedSale) -> SaleResult:
             """The sale and its tickets' print jobs commit together: a sold ticket is never forgotten unprinted."""
-            result = complete_sale(session, request=request, now=now, zone=zone, rules=rules,
-                                   pickup_key=pickup_key)
+            result = commit_sale(session, prepared=prepared, now=now)
             if printer is not None and not result.repeated:
                 queue_order_tickets(session, order_id=result.order_id, printer=printer,
                                     terminal_id=request.terminal_id, now=now,
@@ -455,7 +454,11 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
             return result
 
         try:
-            result = run_intent(engine, sale, name="sale")
+            # Checked and priced without the write lock; written in one short transaction (holds re-checked).
+            prepared = run_intent(engine, lambda session: prepare_sale(
+                session, request=request, now=now, zone=zone, rules=rules, pickup_key=pickup_key),
+                write=False, name="prepare sale")
+            result = run_intent(engine, lambda session: commit(session, prepared), name="sale")
         except BoxOfficeError as error:
             violations: tuple[RuleViolation, ...] = ()
             if error.code == "seat_rules":
