@@ -15,6 +15,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from boxoffice import audit
@@ -97,17 +99,16 @@ _BY_REQUEST = select(_order.c.id, _order.c.reference, _order.c.total_fen).where(
 _ORDER_TICKETS = select(_ticket.c.id).where(_ticket.c.order_id == bindparam("p_order")).order_by(_ticket.c.id)
 _ORDER_CHANGE = select(func.coalesce(func.sum(_payment.c.change_fen), 0)).where(
     _payment.c.order_id == bindparam("p_order"))
-_INSERT_ORDER = insert(_order).returning(_order.c.id)
-_MINE_NOW = (
-    select(func.count()).select_from(_claim)
-    .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
-    .where(_claim.c.terminal_id == bindparam("p_terminal"), _claim.c.status == "held", _claim.c.released_at.is_(None))
-    .where(_claim.c.expires_at > bindparam("p_now"))
-)
+_INSERT_ORDER = {
+    name: dialect_insert(_order).on_conflict_do_nothing(index_elements=[_order.c.request_key]).returning(_order.c.id)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+"""A second order with the same request key is not inserted (the request was already completed)."""
 _SELL_CLAIMS = (
     update(_claim)
     .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
     .where(_claim.c.terminal_id == bindparam("p_terminal"), _claim.c.status == "held", _claim.c.released_at.is_(None))
+    .where(_claim.c.expires_at > bindparam("p_now"))
     .values(status="sold", order_id=bindparam("p_order"), expires_at=None)
     .returning(_claim.c.id, _claim.c.seat_id)
 )
@@ -231,25 +232,24 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
     request = prepared.request
     connection = session.connection()
     seat_ids = sorted({line.seat_id for line in request.lines})
-    still_mine = connection.execute(_MINE_NOW, {"p_showtime": request.showtime_id, "p_seats": seat_ids,
-                                                "p_terminal": request.terminal_id, "p_now": now}).scalar_one()
-    if still_mine != len(seat_ids):
-        repeated = _existing(connection, request.request_key)
-        if repeated is not None:
-            return repeated
-        raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=list(prepared.seat_labels))
     staff_id = request.staff.id if request.staff else None
     breakdown = prepared.breakdown
-    order_id = connection.execute(_INSERT_ORDER, {
+    order_id = connection.execute(_INSERT_ORDER[session.get_bind().dialect.name], {
         "reference": prepared.reference, "showtime_id": request.showtime_id, "channel": request.channel,
         "terminal_id": request.terminal_id, "staff_id": staff_id, "status": "paid",
         "total_fen": breakdown.total_fen, "customer_phone": request.phone, "request_key": request.request_key,
         "created_at": now, "pickup_code_digest": prepared.pickup_digest,
-    }).scalar_one()
+    }).scalar()
+    if order_id is None:  # this request was completed already (a double Enter, a retry after a lost answer)
+        repeated = _existing(connection, request.request_key)
+        assert repeated is not None
+        return repeated
     claim_ids = dict((seat, claim) for claim, seat in connection.execute(_SELL_CLAIMS, {
         "p_showtime": request.showtime_id, "p_seats": seat_ids, "p_terminal": request.terminal_id,
-        "p_order": order_id,
+        "p_order": order_id, "p_now": now,
     }))
+    if len(claim_ids) != len(seat_ids):  # a hold expired or was given back since the sale was prepared
+        raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=list(prepared.seat_labels))
     ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
         {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
          "seat_id": line.seat_id, "ticket_type_id": prepared.type_ids[line.ticket_type],

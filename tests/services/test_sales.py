@@ -191,3 +191,23 @@ def test_a_sale_gets_a_pickup_code_stored_only_as_a_keyed_digest_and_signed_tick
     assert stored and result.pickup_code.encode() not in stored
     claims = [verify_token(signing_key.public_key(), content.qr_payload) for content in contents]
     assert sorted(claim.ticket_id for claim in claims) == sorted(result.ticket_ids)
+
+
+def test_a_hold_that_expires_between_prepare_and_commit_sells_nothing(sale, now):
+    from boxoffice.sales import commit_sale, prepare_sale
+
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[5]], now, seconds=60)
+    request = _request(showtime_id, [seats[5]], [Tender("cash", 4800, tendered_fen=4800)])
+    with transaction(store, write=False) as session:
+        prepared = prepare_sale(session, request=request, now=now, zone=SHANGHAI, rules=RULES)
+    with pytest.raises(BoxOfficeError) as caught:
+        with transaction(store) as session:
+            commit_sale(session, prepared=prepared, now=now + timedelta(seconds=61))
+    assert caught.value.code == "hold_lost"
+    assert _count(store, SaleOrder) == 0 and _count(store, Ticket) == 0 and _count(store, Payment) == 0
+    with transaction(store) as session:  # committed in time, the same prepared sale goes through once
+        first = commit_sale(session, prepared=prepared, now=now + timedelta(seconds=30))
+    with transaction(store) as session:
+        again = commit_sale(session, prepared=prepared, now=now + timedelta(seconds=31))
+    assert again.repeated and again.order_id == first.order_id and _count(store, SaleOrder) == 1
