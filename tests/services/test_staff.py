@@ -20,7 +20,8 @@ def test_pin_is_stored_hashed_and_right_pin_signs_in(store, now):
         add_staff(session, code="1001", name="王芳", role="cashier", pin="1234")
     with transaction(store) as session:
         stored = session.exec(select(Staff)).one().pin_hash
-    assert "1234" not in stored and stored.startswith("scrypt$")
+    scheme, n, r, p, salt, digest = stored.split("$")
+    assert scheme == "scrypt" and len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(digest)) == 32
     result = _attempt(store, now, "1234")
     assert result.staff is not None and result.staff.name == "王芳" and result.staff.can("sell")
     assert not result.staff.can("override")
