@@ -15,6 +15,7 @@ from functools import cached_property
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
+from boxoffice.seatplan import seat_label
 from db.models import Auditorium, Seat
 
 
@@ -45,8 +46,8 @@ class HallSeat:
 
     @property
     def label(self) -> str:
-        """``F7``, or ``5-12`` in numbered rows."""
-        return f"{self.row_label}-{self.number}" if self.row_label.isdigit() else f"{self.row_label}{self.number}"
+        """``F7``, or ``5-12`` in numbered rows (the seat plan's naming)."""
+        return seat_label(self.row_label, self.number)
 
     @property
     def is_couple(self) -> bool:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from boxoffice.entry_tokens import sign_token
 from boxoffice.errors import BoxOfficeError
-from boxoffice.hall import HallSeat
+from boxoffice.seatplan import seat_label
 from boxoffice.privacy import mask_phone
 from db.models import Auditorium, Film, Payment, SaleOrder, Seat, Showtime, Terminal, Ticket, TicketType
 from printing.tickets import ReceiptContent, TicketContent
@@ -66,11 +66,6 @@ _PAYMENTS = (
     .where(_payment.c.order_id == bindparam("p_order"))
     .order_by(_payment.c.id)
 )
-
-
-def seat_label(row_label: str, number: int) -> str:
-    """The seat's label as the seat plan writes it: ``F7``, or ``5-12`` in numbered rows."""
-    return HallSeat(0, row_label, number, 0, 0).label
 
 
 def ticket_number(reference: str, index: int) -> str:
