@@ -146,18 +146,32 @@ def hold_seats(
         raise BoxOfficeError("showtime_over", "this showtime is over", showtime_id=showtime_id)
     if state[2] != len(wanted):
         raise BoxOfficeError("seat_unknown", "a seat is not in this showtime's hall", showtime_id=showtime_id)
-    _run(session, _RELEASE_EXPIRED, p_showtime=showtime_id, p_seats=wanted, p_now=now)
     expires_at = now + timedelta(seconds=hold_seconds)
-    claim = _CLAIM[session.get_bind().dialect.name].values([
-        {"showtime_id": showtime_id, "seat_id": seat_id, "status": "held", "terminal_id": terminal_id,
-         "staff_id": staff_id, "created_at": now, "expires_at": expires_at}
-        for seat_id in wanted
-    ])
-    held = set(session.connection().execute(claim).scalars())
+    held = _claim_seats(session, showtime_id, wanted, terminal_id, staff_id, now, expires_at)
+    if len(held) < len(wanted):
+        # Expired holds are released as they are met: only when a claim found the seat taken (rare), so the
+        # common hold is two statements.
+        missing = [seat_id for seat_id in wanted if seat_id not in held]
+        if _run(session, _RELEASE_EXPIRED, p_showtime=showtime_id, p_seats=missing, p_now=now).rowcount:
+            held |= _claim_seats(session, showtime_id, missing, terminal_id, staff_id, now, expires_at)
     taken = [seat_id for seat_id in wanted if seat_id not in held]
     if taken:
         raise BoxOfficeError("seat_taken", f"seats {taken} are taken", seats=taken)
     return expires_at
+
+
+def _claim_seats(session: Session, showtime_id: int, seat_ids: list[int], terminal_id: str, staff_id: int | None,
+                 now: datetime, expires_at: datetime) -> set[int]:
+    """Claim seats (or extend this terminal's holds on them); the seats this terminal now holds.
+
+    executemany with RETURNING: SQLAlchemy sends one batched INSERT from a statement compiled once (building a
+    multi-VALUES statement per call compiled it anew every time, a third of the hold's CPU).
+    """
+    return set(session.connection().execute(_CLAIM[session.get_bind().dialect.name], [
+        {"showtime_id": showtime_id, "seat_id": seat_id, "status": "held", "terminal_id": terminal_id,
+         "staff_id": staff_id, "created_at": now, "expires_at": expires_at}
+        for seat_id in seat_ids
+    ]).scalars())
 
 
 def extend_holds(session: Session, *, terminal_id: str, now: datetime, hold_seconds: int) -> int:

@@ -25,6 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from boxoffice.errors import BoxOfficeError
@@ -123,6 +124,8 @@ def import_price_cards(session: Session, text: str, *, source: str = "prices.tom
             ))
             count += 1
     session.flush()
+    # every card, not just those in the file: the ticket types they are read with may have changed
+    session.execute(update(PriceCard).values(revision=PriceCard.revision + 1))  # type: ignore[arg-type]
     return PriceImportResult(len(types), len(cards), count)
 
 

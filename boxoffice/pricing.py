@@ -7,7 +7,7 @@ wins. A ticket type without a matching row is not offered for that seat. Keeping
 sold as?" for hundreds of seats without a query each, and lets the rule be tested with hand-built cards.
 
 The only part that reads the store is at the bottom: :func:`load_price_card` and :func:`load_ticket_types`
-turn rows into the values used here.
+turn rows into the values used here, and :func:`load_pricing` keeps both per card revision for the sale path.
 """
 
 from __future__ import annotations
@@ -268,6 +268,7 @@ _card = PriceCard.__table__  # type: ignore[attr-defined]
 _price = Price.__table__  # type: ignore[attr-defined]
 _type = TicketType.__table__  # type: ignore[attr-defined]
 _CARD = select(_card.c.name, _card.c.matinee_until, _card.c.service_fee_fen).where(_card.c.id == bindparam("p_card"))
+_CARD_REVISION = select(_card.c.revision).where(_card.c.id == bindparam("p_card"))
 _CARD_ROWS = (
     select(_price.c.zone, _type.c.code, _price.c.day_kind, _price.c.period, _price.c.format, _price.c.amount_fen)
     .join(_type, _type.c.id == _price.c.ticket_type_id)
@@ -303,3 +304,29 @@ def load_price_card(session: Session, price_card_id: int) -> PriceCardInfo:
 def load_ticket_types(session: Session) -> tuple[TicketTypeInfo, ...]:
     """All ticket types, in ``sort_order`` (then code)."""
     return tuple(TicketTypeInfo(*row) for row in session.connection().execute(_TYPES))
+
+
+_PRICING_CACHE: dict[tuple[int, int], tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]] = {}
+
+
+def load_pricing(session: Session, price_card_id: int) -> tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]:
+    """A price card and all ticket types, read once per card revision and kept in a small per-process cache.
+
+    Every sale is priced twice (the breakdown shown, then the sale checked), and reading the card's rows and the
+    types was a fifth of a sale's CPU. The price importer bumps every card's ``revision``, so one single-row query
+    tells whether what is kept is still what the store says.
+
+    Raises:
+        LookupError: no such card.
+    """
+    revision = session.connection().execute(_CARD_REVISION, {"p_card": price_card_id}).scalar()
+    if revision is None:
+        raise LookupError(f"no price card {price_card_id}")
+    key = (price_card_id, revision)
+    cached = _PRICING_CACHE.get(key)
+    if cached is None:
+        cached = (load_price_card(session, price_card_id), load_ticket_types(session))
+        if len(_PRICING_CACHE) > 64:
+            _PRICING_CACHE.clear()
+        _PRICING_CACHE[key] = cached
+    return cached

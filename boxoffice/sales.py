@@ -24,7 +24,7 @@ from boxoffice.entry_tokens import new_token_nonce
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import Hall, load_hall
 from boxoffice.holds import claim_owners
-from boxoffice.pricing import Breakdown, ShowContext, TicketTypeInfo, load_price_card, load_ticket_types, price_order
+from boxoffice.pricing import Breakdown, PriceCardInfo, ShowContext, TicketTypeInfo, load_pricing, price_order
 from boxoffice.pickup_codes import draw_pickup_code
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
@@ -120,13 +120,12 @@ def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...
     showtime = session.connection().execute(_SHOWTIME, {"p_showtime": showtime_id}).first()
     if showtime is None:
         raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
-    return _quote(session, showtime, load_hall(session, showtime.auditorium_id), load_ticket_types(session), lines,
-                  channel, zone)
+    card, types = load_pricing(session, showtime.price_card_id)
+    return _quote(card, showtime, load_hall(session, showtime.auditorium_id), types, lines, channel, zone)
 
 
-def _quote(session: Session, showtime: Any, hall: Hall, types: tuple[TicketTypeInfo, ...],
+def _quote(card: PriceCardInfo, showtime: Any, hall: Hall, types: tuple[TicketTypeInfo, ...],
            lines: tuple[SaleLine, ...], channel: str, zone: tzinfo) -> Breakdown:
-    card = load_price_card(session, showtime.price_card_id)
     show = ShowContext(starts_local=showtime.starts_at.astimezone(zone), format=showtime.format)
     seats = [(hall.seat(line.seat_id).label, hall.seat(line.seat_id).zone) for line in lines]
     if channel != "counter":
@@ -183,7 +182,7 @@ def prepare_sale(
     claims = claim_owners(session, showtime_id=request.showtime_id, now=now)
     seat_ids = frozenset(line.seat_id for line in request.lines)
     lost = [sid for sid in seat_ids if claims.get(sid) != ("held", request.terminal_id)]
-    types = load_ticket_types(session)
+    card, types = load_pricing(session, showtime.price_card_id)
     if lost:
         # A request already completed (a double Enter, a retry after a lost answer) finds its seats sold.
         repeated = _existing(connection, request.request_key)
@@ -204,7 +203,7 @@ def prepare_sale(
         if not request.override_reason:
             raise BoxOfficeError("override_reason_missing", "an override needs a reason")
 
-    breakdown = _quote(session, showtime, hall, types, request.lines, request.channel, zone)
+    breakdown = _quote(card, showtime, hall, types, request.lines, request.channel, zone)
     settlement = settle(breakdown.total_fen, list(request.tenders))
     if not settlement.is_complete:
         raise BoxOfficeError("payment_incomplete", "the payment does not cover the total",

@@ -73,6 +73,9 @@ class PriceCard(SQLModel, table=True):
     description: str = ""
     matinee_until: str = Field(default="17:00", max_length=5)
     service_fee_fen: int = 0
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Bumped on every card by each price import (ticket types are shared), so that readers may cache a card
+    and the ticket types by (card, revision)."""
 
 
 class TicketType(SQLModel, table=True):

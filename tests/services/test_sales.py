@@ -166,6 +166,26 @@ def test_quote_prices_each_seat_by_zone_and_type(sale, now):
     assert caught.value.code == "ticket_type_counter_only"
 
 
+def test_a_price_import_is_seen_by_the_next_quote_although_cards_are_kept_per_revision(sale, now):
+    from importlib import resources
+
+    from boxoffice.pricecards import import_price_cards
+
+    store, showtime_id, seats = sale
+    lines = (SaleLine(seats[1], "adult"),)
+    with transaction(store, write=False) as session:  # read (and kept) at the first revision
+        assert quote_sale(session, showtime_id=showtime_id, channel="counter", zone=SHANGHAI,
+                          lines=lines).lines[0].price_fen == 4500
+    dearer = resources.files("boxoffice.demo").joinpath("prices.toml").read_text(encoding="utf-8").replace(
+        '{ zone = "standard", type = "adult", amount_fen = 4500 }', '{ zone = "standard", type = "adult", amount_fen = 5200 }')
+    assert dearer.count("5200") >= 1
+    with transaction(store) as session:
+        import_price_cards(session, dearer)
+    with transaction(store, write=False) as session:
+        assert quote_sale(session, showtime_id=showtime_id, channel="counter", zone=SHANGHAI,
+                          lines=lines).lines[0].price_fen == 5200
+
+
 def test_a_sale_gets_a_pickup_code_stored_only_as_a_keyed_digest_and_signed_ticket_tokens(sale, now, tmp_path):
     from boxoffice.entry_tokens import load_or_create_signing_key, verify_token
     from boxoffice.pickup import find_order_by_code
