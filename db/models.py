@@ -142,6 +142,7 @@ class SaleOrder(SQLModel, table=True):
     __table_args__ = (
         Index("ux_sale_order_request_key", "request_key", unique=True),
         Index("ux_sale_order_pickup_code", "pickup_code_digest", unique=True),
+        Index("ux_sale_order_platform_booking", "platform", "platform_booking_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,6 +160,10 @@ class SaleOrder(SQLModel, table=True):
     pickup_code_digest: str | None = Field(default=None, max_length=64)
     """HMAC-SHA256 (hex) of the order's pickup code under the site's key file, never the code itself: a copy of
     the store does not reveal valid codes. Unique over all orders, live or not (see boxoffice.pickup_codes)."""
+    platform: str | None = Field(default=None, max_length=24)
+    """For an online booking: the ticketing platform it came from (``maoyan``, ``taopiaopiao``…)."""
+    platform_booking_id: str | None = Field(default=None, max_length=64)
+    """The platform's own booking id; unique per platform, so importing a bookings file twice changes nothing."""
 
 
 class Ticket(SQLModel, table=True):
@@ -178,6 +183,12 @@ class Ticket(SQLModel, table=True):
     token_nonce: str | None = Field(default=None, max_length=12)
     """Hex nonce of the ticket's current signed entry token (boxoffice.entry_tokens); a token carrying another
     nonce was replaced and is refused. None for tickets sold before entry tokens."""
+    picked_up_at: datetime | None = None
+    """When the customer collected the printed ticket (pickup by code or QR at a kiosk or counter)."""
+    picked_up_terminal: str | None = Field(default=None, max_length=40)
+    admitted_at: datetime | None = None
+    """When an usher's scan let this ticket in; a ticket is admitted once."""
+    admitted_terminal: str | None = Field(default=None, max_length=40)
 
 
 class SeatClaim(SQLModel, table=True):
@@ -308,3 +319,50 @@ class RevokedToken(SQLModel, table=True):
     revoked_at: datetime
     reason: str = Field(max_length=24)
     """``refund``, ``exchange`` or another short reason code."""
+
+
+class SmsMessage(SQLModel, table=True):
+    """The SMS outbox: a message is written in the sale's transaction and sent later by a sender.
+
+    ``queued`` → ``sent``; an error puts it back to ``queued`` with a later ``next_attempt_at`` until
+    ``attempts`` reaches the configured limit (``failed``). The text carries a pickup code, so it is stored
+    encrypted under the site's key (``body_sealed``) and erased once sent; ``phone_masked`` stays for the history.
+    """
+
+    __tablename__ = "sms_message"
+    __table_args__ = (Index("ix_sms_message_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int | None = Field(default=None, sa_column_args=[ForeignKey("sale_order.id", name="fk_sms_order")])
+    kind: str = Field(max_length=16)
+    """``pickup_code``, ``showtime_cancelled``…"""
+    phone: str | None = Field(default=None, max_length=20)
+    """The number to send to; erased with the body once sent."""
+    phone_masked: str = Field(max_length=20)
+    body_sealed: str | None = None
+    """The message text, encrypted (AES-GCM under a key derived from the site's pickup key); None once sent."""
+    status: str = Field(default="queued", max_length=12)
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class PickupAttempt(SQLModel, table=True):
+    """Every code typed or QR scanned at a pickup input: the abuse-control window reads these, and they are the
+    log of attempts. The code itself is never stored (only its last two digits)."""
+
+    __tablename__ = "pickup_attempt"
+    __table_args__ = (Index("ix_pickup_attempt_terminal_at", "terminal_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    terminal_id: str = Field(max_length=40)
+    at: datetime
+    kind: str = Field(max_length=8)
+    """``code`` or ``qr``."""
+    outcome: str = Field(max_length=24)
+    """``ok`` or the refusal's error code (``pickup_code_check``, ``pickup_not_found``, ``token_signature``…)."""
+    hint: str = Field(default="", max_length=8)
+    """The last two characters of what was entered, for a person reading the log."""
+    order_id: int | None = Field(default=None, sa_column_args=[ForeignKey("sale_order.id", name="fk_pickup_attempt_order")])

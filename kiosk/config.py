@@ -171,6 +171,50 @@ class SecurityConfig(_Section):
     """
 
 
+class PickupConfig(_Section):
+    max_wrong_codes: int = Field(default=5, ge=1, le=100)
+    """Wrong codes (or scans) at one kiosk within ``window_seconds`` that lock its pickup input."""
+    window_seconds: int = Field(default=60, ge=10, le=3600)
+    """The window in which wrong codes are counted."""
+    lockout_seconds: int = Field(default=60, ge=10, le=3600)
+    """How long the pickup input stays locked (a countdown is shown)."""
+    lock_counter: bool = False
+    """Also lock the pickup input of counter terminals (staff type codes read out by customers)."""
+
+
+class DoorConfig(_Section):
+    opens_minutes_before: int = Field(default=30, ge=0, le=240)
+    """Tickets are let in from this many minutes before the showtime starts…"""
+    closes_minutes_after_start: int = Field(default=60, ge=0, le=600)
+    """…until this many minutes after it started (late comers)."""
+    auditoriums: tuple[str, ...] = ()
+    """Names of the halls this door serves; empty: every hall."""
+
+
+class SmsConfig(_Section):
+    gateway: Literal["log", "http"] = "log"
+    """``log``: messages are appended to ``log_path`` (no SMS leaves the machine); ``http``: POSTed to ``url``."""
+    log_path: str = "sms-outbox.log"
+    """For ``log``: the file messages are appended to, relative to kiosk.toml."""
+    url: str | None = None
+    """For ``http``: the gateway's URL; the body is JSON made from ``body_template``."""
+    body_template: str = '{"to": "{phone}", "text": "{text}"}'
+    """For ``http``: the JSON body; ``{phone}`` and ``{text}`` are replaced (JSON-escaped)."""
+    headers: dict[str, str] = {}
+    """For ``http``: extra request headers (an API key…)."""
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    max_attempts: int = Field(default=6, ge=1, le=100)
+    """Attempts before a message is marked failed; the wait doubles from 30 s between attempts."""
+    template_zh: str = "【{site}】取票码 {code}，{film} {time} {hall}，共{count}张。请在影院自助机或柜台取票。"
+    """The pickup-code message in Chinese (placeholders: site, code, film, time, hall, count)."""
+
+    @model_validator(mode="after")
+    def _http_needs_url(self) -> SmsConfig:
+        if self.gateway == "http" and not self.url:
+            raise ValueError("url for an http gateway")
+        return self
+
+
 class Config(_Section):
     """The whole of kiosk.toml."""
 
@@ -181,6 +225,9 @@ class Config(_Section):
     seating: SeatingConfig = SeatingConfig()
     staff: StaffConfig = StaffConfig()
     security: SecurityConfig = SecurityConfig()
+    pickup: PickupConfig = PickupConfig()
+    door: DoorConfig = DoorConfig()
+    sms: SmsConfig = SmsConfig()
     printers: tuple[PrinterConfig, ...] = ()
     """The ``[[printers]]`` tables; the first with role "tickets" prints tickets."""
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)
