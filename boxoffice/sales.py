@@ -99,6 +99,8 @@ _BY_REQUEST = select(_order.c.id, _order.c.reference, _order.c.total_fen).where(
 _ORDER_TICKETS = select(_ticket.c.id).where(_ticket.c.order_id == bindparam("p_order")).order_by(_ticket.c.id)
 _ORDER_CHANGE = select(func.coalesce(func.sum(_payment.c.change_fen), 0)).where(
     _payment.c.order_id == bindparam("p_order"))
+ON_SITE_CHANNELS = frozenset({"counter", "kiosk"})
+"""Channels where the customer stands at the terminal and takes the tickets as they print."""
 _INSERT_ORDER = {
     name: dialect_insert(_order).on_conflict_do_nothing(index_elements=[_order.c.request_key]).returning(_order.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
@@ -249,11 +251,15 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
     }))
     if len(claim_ids) != len(seat_ids):  # a hold expired or was given back since the sale was prepared
         raise BoxOfficeError("hold_lost", "some seats are no longer held", seats=list(prepared.seat_labels))
+    # Sold at a counter or kiosk, the tickets are handed over there (printed on the spot): a pickup code of this
+    # order must not print a second set (boxoffice.pickup).
+    handed_over = now if request.channel in ON_SITE_CHANNELS else None
     ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
         {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
          "seat_id": line.seat_id, "ticket_type_id": prepared.type_ids[line.ticket_type],
          "price_fen": priced.price_fen, "fee_fen": priced.fee_fen, "status": "valid",
-         "secret": secrets.token_urlsafe(24), "printed_count": 0, "token_nonce": new_token_nonce()}
+         "secret": secrets.token_urlsafe(24), "printed_count": 0, "token_nonce": new_token_nonce(),
+         "picked_up_at": handed_over, "picked_up_terminal": request.terminal_id if handed_over else None}
         for line, priced in zip(request.lines, breakdown.lines, strict=True)
     ]).scalars())
     connection.execute(insert(_payment), [

@@ -69,6 +69,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("t", "today", "showtimes.today"),
         Binding("f3", "switch_staff", "key.switch_staff"),
         Binding("ctrl+o", "sign_out", "key.sign_out"),
+        Binding("f4", "pickup", "key.pickup"),
         Binding("f7", "print_queue", "key.print_queue"),
         Binding("f8", "printers", "key.printers"),
     ]
@@ -157,6 +158,12 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         from kiosk.screens.printers_screen import PrintersScreen
 
         self.app.push_screen(PrintersScreen(self.staff))
+
+    def action_pickup(self) -> None:
+        """Collect tickets booked online (QR scan or pickup code), over this list (Escape comes back)."""
+        from kiosk.screens.pickup_screen import PickupScreen
+
+        self.app.push_screen(PickupScreen(self.staff))
 
     def action_print_queue(self) -> None:
         """The print queue, over this list (Escape comes back)."""
