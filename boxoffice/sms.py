@@ -24,16 +24,11 @@ between them.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
-from typing import Any, Protocol
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -47,8 +42,23 @@ from boxoffice import audit
 from boxoffice.errors import BoxOfficeError
 from boxoffice.pickup_codes import format_code
 from boxoffice.privacy import mask_phone, normalize_phone
+from boxoffice.sms_gateways import (
+    HttpGateway,
+    LogFileGateway,
+    SmsError,
+    SmsGateway,
+    SmsSettings,
+    gateway_from_config,
+)
 from db.engine import transaction
 from db.models import Auditorium, Film, SaleOrder, Showtime, SmsMessage, Ticket
+
+# The gateways live in boxoffice.sms_gateways and are re-exported here.
+__all__ = [
+    "HttpGateway", "LogFileGateway", "SendReport", "SmsError", "SmsGateway", "SmsSettings", "SmsView",
+    "gateway_from_config", "pickup_sms_text", "queue_order_pickup_sms", "queue_pickup_sms", "recent_messages",
+    "send_due",
+]
 
 log = logging.getLogger(__name__)
 
@@ -123,36 +133,6 @@ _RECENT = (
     .order_by(_sms.c.id.desc())
     .limit(bindparam("p_limit"))
 )
-
-
-class SmsError(BoxOfficeError):
-    """A message could not be delivered (or sealed, or opened); ``reason`` says why in a few words.
-
-    Codes: ``sms_gateway_refused`` (the gateway answered, not with 2xx), ``sms_gateway_unreachable`` (no answer),
-    ``sms_gateway_url`` (not an http(s) URL), ``sms_gateway_template`` (the body is not JSON),
-    ``sms_log_unwritable``, ``sms_body_unreadable`` (sealed under another key, or tampered with).
-    """
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(code, f"SMS not sent: {reason}", reason=reason)
-        self.reason = reason
-
-
-class SmsGateway(Protocol):
-    """Where messages leave the site: hands one text to one phone, or raises :class:`SmsError`."""
-
-    def send(self, phone: str, text: str) -> None: ...
-
-
-class SmsSettings(Protocol):
-    """The ``[sms]`` section of kiosk.toml as this module reads it (``kiosk.config.SmsConfig``)."""
-
-    gateway: str
-    log_path: str
-    url: str | None
-    body_template: str
-    headers: Mapping[str, str]
-    timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -313,3 +293,109 @@ def queue_order_pickup_sms(session: Session, *, order_id: int, code: str | None,
                            time=_local_time(order.starts_at, zone), hall=order.hall, count=order.tickets)
     return queue_pickup_sms(session, order_id=order_id, phone=order.customer_phone, code=code, text=text, key=key,
                             now=now)
+
+
+# --- sending ---------------------------------------------------------------------------------------------------
+
+
+def retry_after(attempts: int) -> timedelta:
+    """The wait after a failed attempt: 30 s after the first, then 60, 120, 240 … (doubling, no cap: the
+    configured ``max_attempts`` ends it)."""
+    return timedelta(seconds=RETRY_BASE_S * 2 ** max(0, attempts - 1))
+
+
+def _audit(session: Session, action: str, row: Any, *, terminal_id: str, now: datetime, **detail: Any) -> None:
+    """An audit entry about a message: its masked number only, never its text, code or full number."""
+    audit.record(session, now=now, terminal_id=terminal_id, action=action, subject=f"sms {row.id}",
+                 order_id=row.order_id, kind=row.kind, phone=row.phone_masked, attempts=row.attempts, **detail)
+
+
+def _recover(engine: Engine, *, now: datetime, max_attempts: int, terminal_id: str) -> int:
+    """Queue again what a dead sender left ``sending``; give up those that have used all their attempts."""
+    with transaction(engine) as session:
+        connection = session.connection()
+        ids = list(connection.execute(_RECOVER, {"p_stale": now - STALE_SENDING}).scalars())
+        if not ids:
+            return 0
+        for row in connection.execute(_GIVE_UP, {"p_max": max_attempts, "p_ids": ids}).all():
+            _audit(session, "sms.failed", row, terminal_id=terminal_id, now=now, error="sms_interrupted")
+    log.warning("SMS %s: the sender stopped while sending; queued again", ", ".join(map(str, ids)))
+    return len(ids)
+
+
+def _deliver(gateway: SmsGateway, row: Any, key: bytes) -> str | None:
+    """Open and send one claimed message; the error to record, or None when the gateway took it."""
+    try:
+        if row.phone is None or row.body_sealed is None:
+            raise SmsError("sms_body_unreadable", "the message has no text or number")
+        gateway.send(row.phone, open_body(row.body_sealed, phone=row.phone, key=key))
+    except SmsError as error:
+        log.warning("SMS %s to %s not sent: %s", row.id, row.phone_masked, error.reason)
+        return f"{error.code}: {error.reason}"[:_ERROR_CHARS]
+    except Exception as exc:  # a gateway's bug must not stop the outbox
+        log.exception("SMS %s to %s: the gateway failed", row.id, row.phone_masked)
+        return f"sms_failed: {type(exc).__name__}"[:_ERROR_CHARS]
+    return None
+
+
+def _record(engine: Engine, row: Any, error: str | None, *, now: datetime, max_attempts: int,
+            terminal_id: str) -> str:
+    """Write one attempt's outcome; the message's new status (``sent``, ``queued``, ``failed``).
+
+    Only a message still ``sending`` under this very claim is changed (same attempt count): if it was recovered
+    and taken by another sender meanwhile, that sender records it.
+    """
+    mine = {"p_id": row.id, "p_attempts": row.attempts, "p_now": now}
+    with transaction(engine) as session:
+        connection = session.connection()
+        if error is None:
+            if connection.execute(_SENT, mine).rowcount:
+                _audit(session, "sms.sent", row, terminal_id=terminal_id, now=now)
+            return "sent"
+        if row.attempts >= max_attempts:
+            if connection.execute(_MINE.values(status="failed", last_error=error), mine).rowcount:
+                _audit(session, "sms.failed", row, terminal_id=terminal_id, now=now, error=error)
+            return "failed"
+        connection.execute(_MINE.values(status="queued", last_error=error,
+                                        next_attempt_at=now + retry_after(row.attempts)), mine)
+        return "queued"
+
+
+def send_due(engine: Engine, gateway: SmsGateway, *, now: datetime, key: bytes, max_attempts: int,
+             limit: int = 20, terminal_id: str = SENDER_TERMINAL) -> SendReport:
+    """Send the messages due at ``now``, one at a time, and record each outcome (see the module's rules).
+
+    Each message is claimed in its own short write transaction and sent outside any transaction, so a slow
+    gateway holds no lock and a sale never waits for it. Safe to run on several terminals at once: a message is
+    claimed by one sender only. Messages a dead sender left ``sending`` for :data:`STALE_SENDING` are queued
+    again first.
+
+    Args:
+        engine: the store (this function opens its own transactions: sending happens between them).
+        gateway: where messages go (:func:`gateway_from_config`).
+        now: the time the messages are due by and outcomes are recorded at.
+        key: the site's pickup key, to open the sealed texts.
+        max_attempts: ``[sms] max_attempts``: a message whose last attempt fails is ``failed``.
+        limit: at most this many messages in one call.
+        terminal_id: who sends, for the audit log.
+
+    Returns:
+        How many were sent, queued again, given up and recovered.
+    """
+    recovered = _recover(engine, now=now, max_attempts=max_attempts, terminal_id=terminal_id)
+    outcomes = {"sent": 0, "queued": 0, "failed": 0}
+    for _ in range(limit):
+        with transaction(engine) as session:
+            row = session.connection().execute(_CLAIM, {"p_now": now}).first()
+        if row is None:
+            break
+        error = _deliver(gateway, row, key)
+        outcomes[_record(engine, row, error, now=now, max_attempts=max_attempts, terminal_id=terminal_id)] += 1
+    return SendReport(sent=outcomes["sent"], retrying=outcomes["queued"], failed=outcomes["failed"],
+                      recovered=recovered)
+
+
+def recent_messages(session: Session, *, limit: int = 50) -> list[SmsView]:
+    """The latest messages, newest first, as the technician may see them (no text, no full number)."""
+    rows = session.connection().execute(_RECENT, {"p_limit": limit}).all()
+    return [SmsView(**row._mapping) for row in rows]

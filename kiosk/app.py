@@ -32,6 +32,8 @@ from boxoffice.entry_tokens import load_or_create_signing_key
 from boxoffice.holds import release_terminal_holds
 from boxoffice.print_worker import PrintEvent, PrintWorker
 from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
+from boxoffice.sms import gateway_from_config
+from boxoffice.sms_sender import SmsSender
 from printing import print_document
 from printing.document import Document
 from printing.factory import PrinterError
@@ -95,6 +97,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
         super().__init__()
         self._contain_errors: bool | None = None
         self.print_worker: PrintWorker | None = None
+        self.sms_sender: SmsSender | None = None
+        """Sends the SMS outbox in the background (counter mode only)."""
         self.pickup_key: bytes | None = None
         """The site's key for pickup-code digests (None until loaded, or when it cannot be)."""
         self.signing_key: Ed25519PrivateKey | None = None
@@ -129,6 +133,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self._release_my_holds("restart")
         self._load_site_keys()
         self._start_printing()
+        self._start_sms()
         self.push_screen(SignInScreen() if self.mode == "counter" else KioskWelcomeScreen())
 
     def _load_site_keys(self) -> None:
@@ -156,11 +161,15 @@ class BoxOfficeApp(ContainErrors, App[None]):
     def config(self, config: Config) -> None:
         """A new config (a technician saved printer settings): printing restarts with the new printers."""
         printers_changed = config.printers != self._config.printers
+        sms_changed = config.sms != self._config.sms
         self._config = config
         if printers_changed and self.print_worker is not None:
             self._stop_printing()
             self.print_worker = None
             self._start_printing()
+        if sms_changed:
+            self._stop_sms()
+            self._start_sms()
 
     @property
     def ticket_printer(self) -> str | None:
@@ -191,6 +200,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
         """A sale queued its tickets: wake the printer worker; open the cash drawer for cash (from any thread)."""
         if self.print_worker is not None:
             self.print_worker.wake()
+        if self.sms_sender is not None:
+            self.sms_sender.wake()
         if cash:
             drawer = next((p for p in self.config.printers if p.drawer), None)
             if drawer is not None:
@@ -210,6 +221,32 @@ class BoxOfficeApp(ContainErrors, App[None]):
     def on_unmount(self) -> None:
         """Stop the print worker with the app (queued jobs stay in the store for the next start)."""
         self._stop_printing()
+        self._stop_sms()
+
+    # -- SMS -------------------------------------------------------------------------------------------------
+
+    def _start_sms(self) -> None:
+        """At the counter, send the SMS outbox in the background ([sms] gateway); kiosks leave it to the counter.
+
+        Without the site's pickup key there are no codes to send (and no sealed texts to open). A gateway that
+        cannot be built is logged: messages wait in the outbox, and a sale never notices.
+        """
+        if self.mode != "counter" or self.pickup_key is None or self.sms_sender is not None:
+            return
+        sms = self.config.sms
+        try:
+            gateway = gateway_from_config(sms, self.config.source.parent)
+        except BoxOfficeError as error:
+            log.error("[sms] gateway cannot be used, messages wait in the outbox: %s", error.message)
+            return
+        self.sms_sender = SmsSender(self.engine, gateway, key=self.pickup_key, max_attempts=sms.max_attempts,
+                                    terminal_id=self.config.terminal.id, clock=self.clock)
+        self.sms_sender.start()
+
+    def _stop_sms(self) -> None:
+        if self.sms_sender is not None:
+            self.sms_sender.stop()
+            self.sms_sender = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """At a kiosk there is no way out of the app."""

@@ -257,6 +257,90 @@ def import_prices_cmd(ctx: click.Context, file: Path, config_path: Path | None) 
     _import(ctx, config_path, action)
 
 
+@boxoffice.group("sms")
+def sms_group() -> None:
+    """The SMS outbox: pickup codes waiting to be sent ([sms] in kiosk.toml), and what became of them."""
+
+
+def _open_store(ctx: click.Context, config_path: Path | None) -> tuple[Config, Any]:
+    config = _context_config(ctx, config_path)
+    with problems_reported():
+        engine = _engine(config)
+        _require_current_schema(config, engine)
+    return config, engine
+
+
+@sms_group.command("send")
+@CONFIG_OPTION
+@click.option("--loop", is_flag=True, help="Keep sending until stopped (Ctrl+C), for a site that runs it as a service.")
+@click.option("--every", "every_s", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
+              metavar="SECONDS", help="With --loop: seconds between looks at the outbox.")
+@click.pass_context
+def sms_send(ctx: click.Context, config_path: Path | None, loop: bool, every_s: float) -> None:
+    """Send the messages that are due now through the configured gateway and print what happened.
+
+    Failed messages are retried later (30 s, 60 s, 120 s …) up to [sms] max_attempts. Any number of terminals
+    may send at once: each message is sent by one of them.
+    """
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
+    from boxoffice.sms import gateway_from_config, send_due
+
+    batch = 20
+    config, engine = _open_store(ctx, config_path)
+    with problems_reported():
+        gateway = gateway_from_config(config.sms, config.source.parent)
+        try:
+            key = load_or_create_secret(config.resolve(config.security.keys_dir) / PICKUP_CODE_KEY_FILE)
+        except SiteKeyError as exc:
+            fail(f"error: {exc}")
+        where = getattr(gateway, "url", None) or getattr(gateway, "path", "")
+        try:
+            while True:
+                try:
+                    report = send_due(engine, gateway, now=_now(), key=key, max_attempts=config.sms.max_attempts,
+                                      limit=batch, terminal_id=config.terminal.id)
+                except OperationalError as exc:
+                    if not loop:
+                        raise
+                    click.echo(f"error: the store cannot be used: {exc.orig}; trying again", err=True)
+                    time.sleep(every_s)
+                    continue
+                if not loop or report.handled or report.recovered:
+                    click.echo(f"SMS via {config.sms.gateway} {where}: {report}")
+                if not loop:
+                    break
+                if report.handled < batch:  # after a full batch more may be due at once
+                    time.sleep(every_s)
+        except KeyboardInterrupt:
+            click.echo("SMS sender stopped")
+
+
+@sms_group.command("list")
+@CONFIG_OPTION
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many, newest first.")
+@click.pass_context
+def sms_list(ctx: click.Context, config_path: Path | None, limit: int) -> None:
+    """The latest messages: id, time, masked number, kind, status, attempts, last error (never text or code)."""
+    from boxoffice.sms import recent_messages
+    from db.engine import transaction
+
+    config, engine = _open_store(ctx, config_path)
+    with problems_reported(), transaction(engine, write=False) as session:
+        messages = recent_messages(session, limit=limit)
+    if not messages:
+        click.echo("No SMS messages.")
+        return
+    zone = config.site.zone
+    click.echo(f"{'id':>6}  {'created':<16}  {'phone':<11}  {'kind':<12}  {'status':<8}  {'tries':>5}  last error")
+    for m in messages:
+        click.echo(f"{m.id:>6}  {m.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {m.phone_masked:<11}  {m.kind:<12}  "
+                   f"{m.status:<8}  {m.attempts:>5}  {m.last_error or '-'}")
+
+
 def _printer_config(ctx: click.Context) -> Config:
     return _context_config(ctx, None)
 

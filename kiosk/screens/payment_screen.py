@@ -51,6 +51,7 @@ from boxoffice.privacy import normalize_phone
 from boxoffice.sales import PreparedSale, SaleLine, SaleRequest, SaleResult, commit_sale, prepare_sale
 from boxoffice.seat_rules import RuleViolation, SeatRules, check_selection
 from boxoffice.showtimes import ShowtimeDetail
+from boxoffice.sms import queue_order_pickup_sms
 from boxoffice.staff import StaffMember
 from boxoffice.tender import Settlement, Tender, quick_cash_amounts, settle
 from kiosk.dialogs import Approval, OverrideDialog, SaleDoneDialog
@@ -443,14 +444,19 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
         """Complete the sale in a worker thread; on a seat-rule refusal, find out which rules and whether a
         supervisor may allow them."""
         printer, pickup_key = self.box.ticket_printer, self.box.pickup_key
+        site_name, sms_template = self.box.config.site.name_zh, self.box.config.sms.template_zh
 
         def commit(session: Any, prepared: PreparedSale) -> SaleResult:
-            """The sale and its tickets' print jobs commit together: a sold ticket is never forgotten unprinted."""
+            """The sale, its tickets' print jobs and its pickup-code SMS commit together: a sold ticket is never
+            forgotten unprinted, a code never unsent (the SMS waits in the outbox; the sale never waits for it)."""
             result = commit_sale(session, prepared=prepared, now=now)
             if printer is not None and not result.repeated:
                 queue_order_tickets(session, order_id=result.order_id, printer=printer,
                                     terminal_id=request.terminal_id, now=now,
                                     requested_by=request.staff.id if request.staff else None)
+            if request.phone and result.pickup_code and not result.repeated:
+                queue_order_pickup_sms(session, order_id=result.order_id, code=result.pickup_code,
+                                       template=sms_template, site_name=site_name, zone=zone, key=pickup_key, now=now)
             return result
 
         try:
