@@ -98,7 +98,7 @@ class PickupScreen(BoxOfficeScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F6 (reprint) only at the counter, for collected tickets."""
         if action == "reprint":
-            return self.at_counter and self.view is not None and self.view.refusal == "pickup_already" or None
+            return self.at_counter and self.view is not None and self.view.refusal == "pickup_already"
         return True
 
     # -- texts ---------------------------------------------------------------------------------------------------

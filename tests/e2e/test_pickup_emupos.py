@@ -1,0 +1,72 @@
+"""Pickup end to end: a ticket's QR printed by a real virtual printer, read back with zxing-cpp, scanned into the
+pickup screen of a running app, which collects the order and prints its tickets on that printer again.
+
+The order is an online booking (nobody has collected it): its QR code is what the customer's phone shows. The
+scanner is a keyboard wedge, so "scanning" is typing the decoded text and Enter, as the Pilot does here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from textual.widgets import Static
+
+from boxoffice.ticket_content import ticket_contents
+from db.engine import transaction
+from db.models import PrintJob, Ticket
+from kiosk.app import BoxOfficeApp
+from kiosk.config import Config
+from kiosk.screens.pickup_screen import PickupScreen
+from printing import PrinterSpec, print_document, ticket_document
+from tests.support.emupos import EmuposPrinter, decode_qr
+from tests.support.bookings import book_online
+from tests.ui.ui_helpers import NOW, SIZE, ZONE, run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_qr_read_from_a_printed_ticket_collects_the_order_and_its_tickets_print(
+        demo_store: Any, tmp_path: Any, emupos_printer: EmuposPrinter) -> None:
+    config = Config.model_validate({"source": tmp_path / "kiosk.toml", "printers": [{
+        "name": "tickets", "connection": "network", "host": emupos_printer.host, "port": emupos_printer.port,
+        "qr": "native", "chinese": "gb18030"}]})
+    spec = PrinterSpec(name="tickets", connection="network", host=emupos_printer.host, port=emupos_printer.port,
+                       qr="native", chinese="gb18030")
+    app = BoxOfficeApp(config, demo_store, mode="kiosk", clock=lambda: NOW)
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            result = book_online(demo_store, NOW, key=app.pickup_key)
+            with transaction(demo_store, write=False) as session:
+                first = ticket_contents(session, order_id=result.order_id, zone=ZONE, cinema_zh="星光影城",
+                                        cinema_en="Starlight", signing_key=app.signing_key)[0]
+            print_document(spec, ticket_document(first, spec), job_name="phone-qr")  # the QR the customer shows
+            (shown,) = emupos_printer.wait_for_receipts(1)
+            (scanned,) = decode_qr(shown.png)
+            assert scanned == first.qr_payload and len(scanned) == 194
+
+            await pilot.click("#collect-en")
+            await pilot.pause()
+            assert isinstance(app.screen, PickupScreen)
+            for char in scanned:
+                await pilot.press(char)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            order = str(app.screen.query_one("#pickup-order", Static).render())
+            assert "F4" in order and "F5" in order and "139****5678" in order
+
+            await pilot.press("enter")  # print my tickets
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            printed = emupos_printer.wait_for_receipts(3, timeout=30)[1:]
+            tokens = sorted(decode_qr(receipt.png)[0] for receipt in printed)
+            with transaction(demo_store, write=False) as session:
+                tickets = session.exec(select(Ticket).where(Ticket.order_id == result.order_id)).all()
+                jobs = session.exec(select(PrintJob).where(PrintJob.order_id == result.order_id)).all()
+            assert all(t.picked_up_at == NOW and t.picked_up_terminal == "counter-1" for t in tickets)
+            assert len(jobs) == 2 and scanned in tokens and len(set(tokens)) == 2
+
+    run(body)
