@@ -70,7 +70,9 @@ STALE_SENDING = timedelta(minutes=5)
 """A message ``sending`` for longer than this was left by a sender that died: it is queued again."""
 SENDER_TERMINAL = "sms-sender"
 """The audit log's terminal for entries of a sender that is not a terminal (``boxoffice sms send``)."""
-DEFAULT_TEMPLATE = "\u3010{site}\u3011\u53d6\u7968\u7801 {code}\uff0c{film} {time} {hall}\uff0c\u5171{count}\u5f20\u3002"
+DEFAULT_TEMPLATE = (
+    "\u3010{site}\u3011\u53d6\u7968\u7801 {code}\uff0c{film} {time} {hall}\uff0c\u5171{count}\u5f20\u3002"
+)
 """Used when the configured template cannot be filled (a stray brace): the code still reaches the customer."""
 
 _NONCE_BYTES = 12
@@ -87,10 +89,12 @@ _now: BindParameter[Any] = bindparam("p_now")
 _id: BindParameter[Any] = bindparam("p_id")
 
 _INSERT = insert(_sms).returning(_sms.c.id)
-_EXISTING = select(_sms.c.id).where(_sms.c.order_id == bindparam("p_order"), _sms.c.kind == bindparam("p_kind"))
+_EXISTING = select(_sms.c.id).where(_sms.c.order_id == bindparam("p_order"),
+                                    _sms.c.kind == bindparam("p_kind"))
 _ORDER = (
     select(_order.c.customer_phone, _show.c.starts_at, _film.c.title_zh, _hall.c.name.label("hall"),
-           select(func.count(_ticket.c.id)).where(_ticket.c.order_id == _order.c.id, _ticket.c.status == "valid")
+           select(func.count(_ticket.c.id))
+           .where(_ticket.c.order_id == _order.c.id, _ticket.c.status == "valid")
            .scalar_subquery().label("tickets"))
     .select_from(_order.join(_show, _show.c.id == _order.c.showtime_id)
                  .join(_film, _film.c.id == _show.c.film_id).join(_hall, _hall.c.id == _show.c.auditorium_id))
@@ -112,7 +116,8 @@ _CLAIM = (
     .returning(_sms.c.id, _sms.c.order_id, _sms.c.kind, _sms.c.phone, _sms.c.phone_masked, _sms.c.body_sealed,
                _sms.c.attempts)
 )
-_MINE = update(_sms).where(_sms.c.id == _id, _sms.c.status == "sending", _sms.c.attempts == bindparam("p_attempts"))
+_MINE = update(_sms).where(_sms.c.id == _id, _sms.c.status == "sending",
+                           _sms.c.attempts == bindparam("p_attempts"))
 _SENT = _MINE.values(status="sent", sent_at=_now, body_sealed=None, phone=None, last_error=None)
 _RECOVER = (
     update(_sms)
@@ -173,11 +178,11 @@ class SmsView:
     sent_at: datetime | None
 
 
-# --- sealing -------------------------------------------------------------------------------------------------
+# --- sealing ----------------------------------------------------------------------------------------------
 
 
 def _aead(key: bytes) -> AESGCM:
-    """AES-256-GCM under a key of its own, derived from the site's pickup key (never the key itself reused)."""
+    """AES-256-GCM under a key of its own, derived from the site's pickup key (not the key itself)."""
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(key)
     return AESGCM(derived)
 
@@ -207,7 +212,7 @@ def open_body(sealed: str, *, phone: str, key: bytes) -> str:
         raise SmsError("sms_body_unreadable", "the message cannot be opened with this site's key") from None
 
 
-# --- queueing --------------------------------------------------------------------------------------------------
+# --- queueing ---------------------------------------------------------------------------------------------
 
 
 class _Blank(dict[str, Any]):
@@ -215,11 +220,13 @@ class _Blank(dict[str, Any]):
         return "{" + name + "}"  # an unknown placeholder stays visible rather than failing a sale
 
 
-def pickup_sms_text(template: str, *, site: str, code: str, film: str, time: str, hall: str, count: int) -> str:
+def pickup_sms_text(template: str, *, site: str, code: str, film: str, time: str, hall: str,
+                    count: int) -> str:
     """The pickup-code message from ``[sms] template_zh`` (placeholders site, code, film, time, hall, count).
 
-    The code is grouped as printed (``123 456 7890``). A template that cannot be filled (a stray brace) is logged
-    and :data:`DEFAULT_TEMPLATE` used instead: a typo in kiosk.toml must not cost a sale or a customer's code.
+    The code is grouped as printed (``123 456 7890``). A template that cannot be filled (a stray brace) is
+    logged and :data:`DEFAULT_TEMPLATE` used instead: a typo in kiosk.toml must not cost a sale or a
+    customer's code.
     """
     try:
         grouped = format_code(code)
@@ -261,9 +268,10 @@ def _local_time(moment: datetime, zone: tzinfo) -> str:
     return f"{local.month}\u6708{local.day}\u65e5 {local:%H:%M}"  # 12月4日 19:30
 
 
-def queue_order_pickup_sms(session: Session, *, order_id: int, code: str | None, template: str, site_name: str,
-                           zone: tzinfo, key: bytes | None, now: datetime) -> int | None:
-    """Queue the pickup-code SMS of a paid order, from what the store knows of it, in the caller's transaction.
+def queue_order_pickup_sms(session: Session, *, order_id: int, code: str | None, template: str,
+                           site_name: str, zone: tzinfo, key: bytes | None, now: datetime) -> int | None:
+    """Queue the pickup-code SMS of a paid order, from what the store knows of it, in the caller's
+    transaction.
 
     The number is the order's ``customer_phone``; the text names the film, the showtime's local date and time,
     the hall and the number of valid tickets. Idempotent: an order has at most one pickup-code message.
@@ -283,7 +291,8 @@ def queue_order_pickup_sms(session: Session, *, order_id: int, code: str | None,
         return None
     order = session.connection().execute(_ORDER, {"p_order": order_id}).first()
     if order is None:
-        raise BoxOfficeError("sms_order_unknown", "no such order to send a pickup code for", order_id=order_id)
+        raise BoxOfficeError("sms_order_unknown", "no such order to send a pickup code for",
+                             order_id=order_id)
     if not order.customer_phone:
         return None
     existing = session.connection().execute(_EXISTING, {"p_order": order_id, "p_kind": KIND_PICKUP}).first()
@@ -291,11 +300,11 @@ def queue_order_pickup_sms(session: Session, *, order_id: int, code: str | None,
         return int(existing.id)
     text = pickup_sms_text(template, site=site_name, code=code, film=order.title_zh,
                            time=_local_time(order.starts_at, zone), hall=order.hall, count=order.tickets)
-    return queue_pickup_sms(session, order_id=order_id, phone=order.customer_phone, code=code, text=text, key=key,
-                            now=now)
+    return queue_pickup_sms(session, order_id=order_id, phone=order.customer_phone, code=code, text=text,
+                            key=key, now=now)
 
 
-# --- sending ---------------------------------------------------------------------------------------------------
+# --- sending ----------------------------------------------------------------------------------------------
 
 
 def retry_after(attempts: int) -> timedelta:
@@ -304,10 +313,12 @@ def retry_after(attempts: int) -> timedelta:
     return timedelta(seconds=RETRY_BASE_S * 2 ** max(0, attempts - 1))
 
 
-def _audit(session: Session, action: str, row: Any, *, terminal_id: str, now: datetime, **detail: Any) -> None:
+def _audit(session: Session, action: str, row: Any, *, terminal_id: str, now: datetime,
+           **detail: Any) -> None:
     """An audit entry about a message: its masked number only, never its text, code or full number."""
     audit.record(session, now=now, terminal_id=terminal_id, action=action, subject=f"sms {row.id}",
-                 order_id=row.order_id, kind=row.kind, phone=row.phone_masked, attempts=row.attempts, **detail)
+                 order_id=row.order_id, kind=row.kind, phone=row.phone_masked, attempts=row.attempts,
+                 **detail)
 
 
 def _recover(engine: Engine, *, now: datetime, max_attempts: int, terminal_id: str) -> int:
@@ -342,8 +353,8 @@ def _record(engine: Engine, row: Any, error: str | None, *, now: datetime, max_a
             terminal_id: str) -> str:
     """Write one attempt's outcome; the message's new status (``sent``, ``queued``, ``failed``).
 
-    Only a message still ``sending`` under this very claim is changed (same attempt count): if it was recovered
-    and taken by another sender meanwhile, that sender records it.
+    Only a message still ``sending`` under this very claim is changed (same attempt count): if it was
+    recovered and taken by another sender meanwhile, that sender records it.
     """
     mine = {"p_id": row.id, "p_attempts": row.attempts, "p_now": now}
     with transaction(engine) as session:
@@ -366,9 +377,9 @@ def send_due(engine: Engine, gateway: SmsGateway, *, now: datetime, key: bytes, 
     """Send the messages due at ``now``, one at a time, and record each outcome (see the module's rules).
 
     Each message is claimed in its own short write transaction and sent outside any transaction, so a slow
-    gateway holds no lock and a sale never waits for it. Safe to run on several terminals at once: a message is
-    claimed by one sender only. Messages a dead sender left ``sending`` for :data:`STALE_SENDING` are queued
-    again first.
+    gateway holds no lock and a sale never waits for it. Safe to run on several terminals at once: a message
+    is claimed by one sender only. Messages a dead sender left ``sending`` for :data:`STALE_SENDING` are
+    queued again first.
 
     Args:
         engine: the store (this function opens its own transactions: sending happens between them).
@@ -390,7 +401,8 @@ def send_due(engine: Engine, gateway: SmsGateway, *, now: datetime, key: bytes, 
         if row is None:
             break
         error = _deliver(gateway, row, key)
-        outcomes[_record(engine, row, error, now=now, max_attempts=max_attempts, terminal_id=terminal_id)] += 1
+        status = _record(engine, row, error, now=now, max_attempts=max_attempts, terminal_id=terminal_id)
+        outcomes[status] += 1
     return SendReport(sent=outcomes["sent"], retrying=outcomes["queued"], failed=outcomes["failed"],
                       recovered=recovered)
 

@@ -51,7 +51,8 @@ class SmsGateway(Protocol):
 
 
 class SmsSettings(Protocol):
-    """The ``[sms]`` section of kiosk.toml as read here (``kiosk.config.SmsConfig``; the domain imports no UI)."""
+    """The ``[sms]`` section of kiosk.toml as read here (``kiosk.config.SmsConfig``: the domain imports no
+    UI)."""
 
     @property
     def gateway(self) -> str: ...
@@ -68,7 +69,8 @@ class SmsSettings(Protocol):
 
 
 class LogFileGateway:
-    """Appends each message as one line (UTC time, number, text; tab-separated) to a file only its owner reads.
+    """Appends each message as one line (UTC time, number, text; tab-separated) to a file only its owner
+    reads.
 
     The file holds full numbers and codes, like a real gateway's records: it is created with mode 0600.
 
@@ -89,7 +91,7 @@ class LogFileGateway:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(descriptor, line)  # one write per line: appends from several senders do not interleave
+                os.write(descriptor, line)  # one write per line: several senders' lines do not interleave
             finally:
                 os.close(descriptor)
         except OSError as exc:

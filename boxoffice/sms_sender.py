@@ -43,8 +43,8 @@ class SmsSender:
         poll_s: the pause between rounds (``wake()`` cuts it short).
     """
 
-    def __init__(self, engine: Engine, gateway: SmsGateway, *, key: bytes, max_attempts: int, terminal_id: str,
-                 clock: Callable[[], datetime] = _utc_now, poll_s: float = POLL_S) -> None:
+    def __init__(self, engine: Engine, gateway: SmsGateway, *, key: bytes, max_attempts: int,
+                 terminal_id: str, clock: Callable[[], datetime] = _utc_now, poll_s: float = POLL_S) -> None:
         self._engine = engine
         self.gateway = gateway
         self._key = key

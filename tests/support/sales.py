@@ -49,7 +49,8 @@ def sell(engine: Engine, *, now: datetime, zone: tzinfo, key: bytes, phone: str 
                           tenders=(Tender("cash", 10000, tendered_fen=10000),), channel="counter",
                           terminal_id="counter-1", staff=CASHIER, request_key=f"sms-{index}", phone=phone)
     with transaction(engine) as session:
-        result = complete_sale(session, request=request, now=now, zone=zone, rules=SeatRules(), pickup_key=key)
+        result = complete_sale(session, request=request, now=now, zone=zone, rules=SeatRules(),
+                               pickup_key=key)
         message = None
         if phone and result.pickup_code and not result.repeated:
             message = queue_order_pickup_sms(session, order_id=result.order_id, code=result.pickup_code,
