@@ -174,6 +174,15 @@ def _claim_seats(session: Session, showtime_id: int, seat_ids: list[int], termin
     ]).scalars())
 
 
+def release_expired_holds(session: Session, *, showtime_id: int, seat_ids: Iterable[int], now: datetime) -> int:
+    """Release the expired holds (of any terminal) on some seats, so that a claim may take them. Returns how many.
+
+    An expired hold counts as free when reading but still occupies the live-claim index until it is released.
+    """
+    result = _run(session, _RELEASE_EXPIRED, p_showtime=showtime_id, p_seats=list(seat_ids), p_now=now)
+    return result.rowcount or 0
+
+
 def extend_holds(session: Session, *, terminal_id: str, now: datetime, hold_seconds: int) -> int:
     """Push back the expiry of all of this terminal's live holds (the cashier is active). Returns how many."""
     result = _run(session, _EXTEND_ALL_MINE, p_terminal=terminal_id, p_now=now,

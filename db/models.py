@@ -330,11 +330,12 @@ class SmsMessage(SQLModel, table=True):
     """
 
     __tablename__ = "sms_message"
-    __table_args__ = (Index("ix_sms_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_sms_message_due", "status", "next_attempt_at"),
+                      Index("ix_sms_message_order", "order_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int | None = Field(default=None, sa_column_args=[ForeignKey("sale_order.id", name="fk_sms_order")])
-    kind: str = Field(max_length=16)
+    kind: str = Field(max_length=24)
     """``pickup_code``, ``showtime_cancelled``…"""
     phone: str | None = Field(default=None, max_length=20)
     """The number to send to; erased with the body once sent."""

@@ -31,7 +31,7 @@ def upgrade() -> None:
     op.create_table('sms_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('phone_masked', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('body_sealed', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_sms_message_due', 'sms_message', ['status', 'next_attempt_at'], unique=False)
+    op.create_index('ix_sms_message_order', 'sms_message', ['order_id'], unique=False)
     op.create_table('pickup_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('terminal_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -62,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_pickup_attempt_terminal_at', table_name='pickup_attempt')
     op.drop_table('pickup_attempt')
+    op.drop_index('ix_sms_message_order', table_name='sms_message')
     op.drop_index('ix_sms_message_due', table_name='sms_message')
     op.drop_table('sms_message')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
