@@ -20,8 +20,8 @@ from kiosk.app import BoxOfficeApp
 from kiosk.config import Config
 from kiosk.screens.pickup_screen import PickupScreen
 from printing import PrinterSpec, print_document, ticket_document
-from tests.support.emupos import EmuposPrinter, decode_qr
 from tests.support.bookings import book_online
+from tests.support.emupos import EmuposPrinter, decode_qr
 from tests.ui.ui_helpers import NOW, SIZE, ZONE, run
 
 pytestmark = pytest.mark.e2e

@@ -23,10 +23,11 @@ from boxoffice.sales import SaleLine, SaleRequest, complete_sale
 from boxoffice.seat_rules import SeatRules
 from boxoffice.staff import StaffMember
 from boxoffice.tender import Tender
-from boxoffice.ticket_content import ticket_contents
 from boxoffice.terminals import register_terminal
+from boxoffice.ticket_content import ticket_contents
 from db.engine import transaction
 from db.models import AuditEntry, PickupAttempt, PrintJob, SaleOrder, Seat, Showtime, Ticket
+from tests.support.bookings import book_online
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KEY = bytes(range(100, 132))
@@ -56,13 +57,14 @@ def _sell(store, now, numbers, *, key="k", phone="13812341234", channel="counter
     return result, show
 
 
-def _booked(store, now, numbers=(7, 8), **kwargs):
-    """An order nobody has collected yet, as an online booking is (the counter hands its own sales over)."""
-    result, show = _sell(store, now, numbers, **kwargs)
+def _booked(store, now, numbers=(7, 8), key="k", phone="13812341234"):
+    """An online booking nobody has collected yet, imported as ``boxoffice import bookings`` does."""
+    booked = book_online(store, now, key=KEY, numbers=numbers, booking_id=f"MY-{key}", phone=phone)
     with transaction(store) as session:
-        session.exec(update(Ticket).where(Ticket.order_id == result.order_id)
-                     .values(picked_up_at=None, picked_up_terminal=None))
-    return result, show
+        show = session.get(Showtime, booked.showtime_id)
+        register_terminal(session, terminal_id="kiosk-2", name="Kiosk 2", mode="kiosk", now=now)
+        register_terminal(session, terminal_id="counter-1", name="Counter 1", mode="counter", now=now)
+    return booked, show
 
 
 def _tokens(store, order_id):

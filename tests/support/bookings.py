@@ -1,41 +1,52 @@
-"""An order as an online booking leaves it: sold, coded, nobody has collected it yet."""
+"""An online booking as the platform's file brings it: sold, coded, nobody has collected it yet."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Engine
 from sqlmodel import select
 
-from boxoffice.holds import hold_seats
-from boxoffice.sales import SaleLine, SaleRequest, complete_sale
-from boxoffice.seat_rules import SeatRules
-from boxoffice.tender import Tender
+from boxoffice.bookings import import_bookings
+from boxoffice.pickup_codes import new_pickup_code
 from db.engine import transaction
-from db.models import Seat, Showtime, Ticket
+from db.models import Auditorium, SaleOrder, Showtime, Ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def book_online(engine, now, *, key, numbers=(4, 5)):
-    """An order booked online in the demo cinema (nobody collected it), its pickup code drawn with ``key``.
+@dataclass(frozen=True)
+class Booked:
+    """What a test needs of the imported booking."""
 
-    Until the bookings importer exists this sells through the counter's service and takes back the hand-over
-    mark the counter sets, which leaves exactly what an import leaves.
-    """
-    with transaction(engine) as session:
-        show = session.exec(select(Showtime).where(Showtime.starts_at > now, Showtime.auditorium_id == 1)
-                            .order_by(Showtime.starts_at)).first()
-        seats = [session.exec(select(Seat).where(Seat.auditorium_id == show.auditorium_id, Seat.row_label == "F",
-                                                 Seat.number == n)).one().id for n in numbers]
-        hold_seats(session, showtime_id=show.id, seat_ids=seats, terminal_id="web", staff_id=None, now=now,
-                   hold_seconds=600)
-    request = SaleRequest(showtime_id=show.id, lines=tuple(SaleLine(s, "adult") for s in seats),
-                          tenders=(Tender("cash", 100000, tendered_fen=100000),), channel="counter",
-                          terminal_id="web", staff=None, request_key="web-1", phone="13912345678")
-    with transaction(engine) as session:
-        result = complete_sale(session, request=request, now=now, zone=SHANGHAI, rules=SeatRules(no_single_gaps=False),
-                               pickup_key=key)
-        session.exec(update(Ticket).where(Ticket.order_id == result.order_id)
-                     .values(picked_up_at=None, picked_up_terminal=None))
-    return result
+    order_id: int
+    pickup_code: str
+    ticket_ids: tuple[int, ...]
+    showtime_id: int
+
+
+def book_online(engine: Engine, now: datetime, *, key: bytes, numbers: tuple[int, ...] = (4, 5),
+                row: str = "F", booking_id: str = "MY-TEST-1", phone: str = "13912345678") -> Booked:
+    """Import a one-booking file for seats ``row``+``numbers`` of hall 1's next showtime, with the platform's
+    own pickup code (``boxoffice import bookings`` does the same)."""
+    with transaction(engine, write=False) as session:
+        show, hall = session.exec(select(Showtime, Auditorium).join(Auditorium)
+                                  .where(Showtime.starts_at > now, Showtime.auditorium_id == 1)
+                                  .order_by(Showtime.starts_at)).first()
+    code = new_pickup_code()
+    seats = [{"seat": f"{row}{n}", "ticket_type": "adult", "price_fen": 4500, "fee_fen": 300} for n in numbers]
+    document = {"platform": "maoyan", "bookings": [{
+        "booking_id": booking_id, "hall": hall.name,
+        "starts_at": show.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M"),
+        "seats": seats, "phone": phone, "paid_fen": 4800 * len(numbers), "payment_reference": f"PAY-{booking_id}",
+        "pickup_code": code}]}
+    report = import_bookings(engine, json.dumps(document, ensure_ascii=False), source="test.json", now=now,
+                             zone=SHANGHAI, pickup_key=key)
+    assert report.count("imported") == 1, report.outcomes
+    with transaction(engine, write=False) as session:
+        order = session.exec(select(SaleOrder).where(SaleOrder.platform_booking_id == booking_id)).one()
+        tickets = session.exec(select(Ticket.id).where(Ticket.order_id == order.id).order_by(Ticket.id)).all()
+    return Booked(order.id, code, tuple(tickets), show.id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlmodel import select
 from textual.widgets import Input, Static
+from ui_helpers import NOW, SIZE, run, sign_in
 
 from boxoffice.pickup_codes import check_digit
 from db.engine import transaction
@@ -14,7 +14,6 @@ from db.models import Ticket
 from kiosk.app import BoxOfficeApp
 from kiosk.screens.pickup_screen import PickupScreen
 from tests.support.bookings import book_online
-from ui_helpers import NOW, SIZE, run, sign_in
 
 
 def _text(app, selector: str) -> str:
