@@ -26,7 +26,8 @@ from printing.spec import PrinterSpec
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-PAYMENT_METHODS = {"cash": "现金 Cash", "card": "银行卡 Card", "mobile": "移动支付 Mobile"}
+PAYMENT_METHODS = {"cash": "现金 Cash", "card": "银行卡 Card", "mobile": "移动支付 Mobile",
+                   "online": "网络购票 Online"}
 
 
 def yuan(fen: int) -> str:
