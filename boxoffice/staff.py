@@ -38,7 +38,12 @@ class StaffMember:
 
     def can(self, permission: str) -> bool:
         """Whether this person's role allows ``permission`` (sell, override, printers, manage)."""
-        return self.role in _CAN.get(permission, set())
+        return role_can(self.role, permission)
+
+
+def role_can(role: str | None, permission: str) -> bool:
+    """Whether ``role`` allows ``permission`` (sell, override, printers, manage); None (a customer) allows none."""
+    return role is not None and role in _CAN.get(permission, set())
 
 
 @dataclass(frozen=True)

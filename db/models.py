@@ -135,6 +135,22 @@ class Staff(SQLModel, table=True):
     active: bool = True
 
 
+class RefundPolicyVersion(SQLModel, table=True):
+    """One version of the refund and exchange policy, as sold under (boxoffice.refund_policy).
+
+    ``body`` is the policy's canonical JSON and ``digest`` its SHA-256 (hex): the same policy is stored once, and
+    a row is never changed or deleted, so an order's promise stays what it was when it was sold.
+    """
+
+    __tablename__ = "refund_policy"
+    __table_args__ = (Index("ux_refund_policy_digest", "digest", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64)
+    body: str
+    created_at: datetime
+
+
 class SaleOrder(SQLModel, table=True):
     """An order: tickets of one showtime sold together, with their payments."""
 
@@ -164,6 +180,10 @@ class SaleOrder(SQLModel, table=True):
     """For an online booking: the ticketing platform it came from (``maoyan``, ``taopiaopiao``…)."""
     platform_booking_id: str | None = Field(default=None, max_length=64)
     """The platform's own booking id; unique per platform, so importing a bookings file twice changes nothing."""
+    refund_policy_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("refund_policy.id", name="fk_sale_order_refund_policy")])
+    """The refund policy version the order was sold under; its refunds and exchanges are decided by it. None for
+    orders sold before policies were recorded (decided by the current policy)."""
 
 
 class Ticket(SQLModel, table=True):

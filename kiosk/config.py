@@ -9,6 +9,7 @@ expected`` and never as a traceback.
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -215,6 +216,87 @@ class SmsConfig(_Section):
         return self
 
 
+class RefundWindowConfig(_Section):
+    """One ``[[refunds.windows]]`` table: the terms of a refund asked for while the showtime is this far off."""
+
+    until_minutes_before: int = Field(ge=0, le=525_600)
+    """The window applies while the showtime starts in this many minutes or more (and has not started)."""
+    percent_fee: float = Field(default=0, ge=0, le=100)
+    """Percent of what is refunded after the kept fees that is kept (0–100, at most two decimals: 7.5 is 7.5 %)."""
+    fixed_fee_fen: int = Field(default=0, ge=0, le=1_000_000)
+    """Fen kept per ticket after the percentage (never more than is left of the ticket)."""
+    counter_only: bool = False
+    """Only the counter may refund in this window (never a kiosk)."""
+    supervisor: bool = False
+    """A supervisor approves with their PIN and a reason is recorded."""
+
+    @field_validator("percent_fee")
+    @classmethod
+    def _two_decimals(cls, value: float) -> float:
+        exponent = Decimal(str(value)).as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -2:
+            raise ValueError(f"a percentage with at most two decimals, got {value!r}")
+        return value
+
+
+def _default_windows() -> tuple[RefundWindowConfig, ...]:
+    return (
+        RefundWindowConfig(until_minutes_before=1440),
+        RefundWindowConfig(until_minutes_before=120, percent_fee=10, fixed_fee_fen=200),
+        RefundWindowConfig(until_minutes_before=0, percent_fee=20, fixed_fee_fen=200, counter_only=True,
+                           supervisor=True),
+    )
+
+
+class ExchangeConfig(_Section):
+    """``[refunds.exchange]``: swapping tickets for seats of another (or the same) showtime."""
+
+    enabled: bool = True
+    """Exchanges are offered at all."""
+    until_minutes_before: int = Field(default=120, ge=0, le=525_600)
+    """Allowed while the OLD showtime starts in this many minutes or more."""
+    films: Literal["same", "any"] = "same"
+    """``same``: only to another showtime of the same film; ``any``: to any film."""
+    max_days_ahead: int = Field(default=7, ge=0, le=366)
+    """The new showtime starts at most this many days from now (and has not started)."""
+    ticket_type_change: bool = True
+    """The new tickets may be of another ticket type (adult to child…)."""
+    refund_difference: bool = True
+    """A cheaper exchange pays the difference back to the original payments; false: the difference is forgone."""
+    fee_fen: int = Field(default=0, ge=0, le=1_000_000)
+    """Fen charged per exchanged ticket (waived when the old showtime was cancelled)."""
+    counter_only: bool = True
+    """Only the counter exchanges (kiosks do not)."""
+
+
+class RefundsConfig(_Section):
+    """``[refunds]``: the refund and exchange policy (see boxoffice/refund_policy.py).
+
+    Fees apply per ticket in a fixed order: the kept service fee first, then the window's percentage of the rest
+    (rounded half up to the fen), then its fixed fee; nothing is ever refunded below zero.
+    """
+
+    keep_service_fee: bool = True
+    """The per-ticket service fee is kept on a refund (a cancelled showtime refunds it anyway)."""
+    kiosk_self_refund: bool = True
+    """Kiosks may refund by themselves: only unprinted, uncollected tickets paid electronically, in a free window."""
+    windows: tuple[RefundWindowConfig, ...] = Field(default_factory=_default_windows)
+    """The ``[[refunds.windows]]`` tables, farthest from the showtime first; none: no refunds (but cancellations)."""
+    exchange: ExchangeConfig = ExchangeConfig()
+    """The ``[refunds.exchange]`` table."""
+
+    @field_validator("windows")
+    @classmethod
+    def _strictly_ordered(cls, windows: tuple[RefundWindowConfig, ...]) -> tuple[RefundWindowConfig, ...]:
+        for index in range(1, len(windows)):
+            before, after = windows[index - 1].until_minutes_before, windows[index].until_minutes_before
+            if after >= before:
+                raise ValueError(
+                    f"until_minutes_before to decrease strictly from one window to the next, but "
+                    f"windows[{index}] has {after} after windows[{index - 1}] with {before}")
+        return windows
+
+
 class Config(_Section):
     """The whole of kiosk.toml."""
 
@@ -228,6 +310,7 @@ class Config(_Section):
     pickup: PickupConfig = PickupConfig()
     door: DoorConfig = DoorConfig()
     sms: SmsConfig = SmsConfig()
+    refunds: RefundsConfig = RefundsConfig()
     printers: tuple[PrinterConfig, ...] = ()
     """The ``[[printers]]`` tables; the first with role "tickets" prints tickets."""
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)
