@@ -43,7 +43,7 @@ from kiosk.intents import run_intent
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
 from kiosk.screens.seat_selection_screen import SeatSelectionScreen
 
-MODES_OPENED = ("counter", "kiosk")
+MODES_OPENED = ("counter", "kiosk", "door")
 """Modes this release can open."""
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
         Args:
             config: the terminal's validated config.
             engine: the store.
-            mode: "counter" (staff sign-in, then showtimes) or "kiosk" (self-service).
+            mode: "counter" (staff sign-in, then showtimes), "kiosk" (self-service) or "door" (staff
+                sign-in, then the usher's scan screen).
             clock: returns the current UTC-aware time; tests pass a fixed one.
 
         Raises:
@@ -134,18 +135,21 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self._load_site_keys()
         self._start_printing()
         self._start_sms()
-        self.push_screen(SignInScreen() if self.mode == "counter" else KioskWelcomeScreen())
+        self.push_screen(KioskWelcomeScreen() if self.mode == "kiosk" else SignInScreen())
 
     def _load_site_keys(self) -> None:
         """The site's pickup-code key and ticket-signing key, from files beside kiosk.toml ([security] keys_dir).
 
         Without them the counter still sells (tickets then carry their random secret and orders get no pickup
-        code); the problem is logged and shown.
+        code); the problem is logged and shown. A door only checks tickets: it needs the site's signing key
+        and never makes one (a key of its own would refuse every ticket).
         """
         keys = self.config.resolve(self.config.security.keys_dir)
+        door = self.mode == "door"
         try:
-            self.pickup_key = load_or_create_secret(keys / PICKUP_CODE_KEY_FILE)
-            self.signing_key = load_or_create_signing_key(keys)
+            if not door:
+                self.pickup_key = load_or_create_secret(keys / PICKUP_CODE_KEY_FILE)
+            self.signing_key = load_or_create_signing_key(keys, create=not door)
         except SiteKeyError as error:
             log.error("site keys in %s cannot be used: %s", keys, error)
             self.notify(str(error), severity="error", timeout=30)

@@ -403,9 +403,10 @@ cli_printer.register(boxoffice, _printer_config)
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @CONFIG_OPTION
-@click.option("--mode", type=click.Choice(["kiosk"]), default="kiosk", help="Self-service kiosk (the door mode comes with ticket pickup).")
+@click.option("--mode", type=click.Choice(["kiosk", "door"]), default="kiosk",
+              help="kiosk: self-service (buy or collect tickets); door: an usher scans tickets in.")
 def kiosk(config_path: Path | None, mode: str) -> None:
-    """Self-service kiosk: buy or collect tickets."""
+    """Self-service kiosk: buy or collect tickets; with --mode door, the usher's ticket check."""
     config = _config(config_path)
     with problems_reported():
         engine = _engine(config)

@@ -4,8 +4,9 @@ The PIN check is deliberately slow (scrypt, ~40 ms), so it runs in a worker thre
 responsive; the result comes back as a message. A wrong PIN says how many attempts are left, a lockout says
 how long it still lasts (counting down), and neither reveals whether the staff number exists.
 
-The screen is used two ways: as the counter's first screen (success opens the showtimes list), and pushed on
-top of a signed-in screen to switch staff (success or Escape dismisses it with the new person or None).
+The screen is used two ways: as the first screen of the counter (success opens the showtimes list) and of a
+door (the usher's scan screen), and pushed on top of a signed-in screen to switch staff (success or Escape
+dismisses it with the new person or None).
 """
 
 from __future__ import annotations
@@ -206,6 +207,11 @@ class SignInScreen(BoxOfficeScreen[StaffMember | None]):
     def _signed_in(self, staff: StaffMember) -> None:
         if self.switching:
             self.dismiss(staff)
+            return
+        if self.box.mode == "door":  # any signed-in staff member may work the door
+            from kiosk.screens.door_screen import DoorScreen
+
+            self.app.switch_screen(DoorScreen(staff))
             return
         if staff.role == "technician":  # a technician does not sell: their home is the printers screen
             from kiosk.screens.printers_screen import PrintersScreen
