@@ -212,7 +212,7 @@ def read_bookings(session: Session, data: str | bytes, *, zone: tzinfo, source: 
 
 def import_booking(
     session: Session, booking: ResolvedBooking, *, platform: str, now: datetime, zone: tzinfo, pickup_key: bytes,
-    sms: PickupSms | None = None,
+    sms: PickupSms | None = None, refund_policy_id: int | None = None,
 ) -> BookingOutcome:
     """Import one booking in the caller's transaction: its seats sold, an order with tickets, payment and audit.
 
@@ -259,7 +259,7 @@ def import_booking(
         "reference": reference, "showtime_id": booking.showtime_id, "channel": CHANNEL, "terminal_id": terminal_id,
         "staff_id": None, "status": "paid", "total_fen": record.paid_fen, "customer_phone": record.phone,
         "request_key": None, "created_at": now, "pickup_code_digest": digest, "platform": platform,
-        "platform_booking_id": record.booking_id,
+        "platform_booking_id": record.booking_id, "refund_policy_id": refund_policy_id,
     }).scalar()
     if order_id is None:  # imported by another run since the check above
         existing = connection.execute(_BY_BOOKING, {"p_platform": platform, "p_booking": record.booking_id}).scalar()
@@ -313,7 +313,7 @@ def _claim_sold(session: Session, dialect: str, booking: ResolvedBooking, order_
 
 def import_bookings(
     engine: Engine, data: str | bytes, *, source: str, now: datetime, zone: tzinfo, pickup_key: bytes,
-    sms: PickupSms | None = None,
+    sms: PickupSms | None = None, refund_policy_id: int | None = None,
 ) -> BookingsReport:
     """Check a bookings file, then import each booking in a transaction of its own (see the module's docstring).
 
@@ -330,7 +330,7 @@ def import_bookings(
         try:
             with transaction(engine) as session:
                 outcome = import_booking(session, booking, platform=plan.platform, now=now, zone=zone,
-                                         pickup_key=pickup_key, sms=sms)
+                                         pickup_key=pickup_key, sms=sms, refund_policy_id=refund_policy_id)
         except BoxOfficeError as error:
             record = booking.record
             outcome = BookingOutcome(record.number, record.booking_id, REFUSED, hall=booking.hall,

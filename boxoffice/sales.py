@@ -59,6 +59,9 @@ class SaleRequest:
     override_reason: str | None = None
     approver: StaffMember | None = None
     """The supervisor who approved the overrides (their PIN was checked by the caller)."""
+    refund_policy_id: int | None = None
+    """The refund policy version in force (boxoffice.refund_policy.register_policy): the order keeps it, and
+    refunds and exchanges of the order are decided under it even after kiosk.toml changes."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,7 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
         "terminal_id": request.terminal_id, "staff_id": staff_id, "status": "paid",
         "total_fen": breakdown.total_fen, "customer_phone": request.phone, "request_key": request.request_key,
         "created_at": now, "pickup_code_digest": prepared.pickup_digest,
+        "refund_policy_id": request.refund_policy_id,
     }).scalar()
     if order_id is None:  # this request was completed already (a double Enter, a retry after a lost answer)
         repeated = _existing(connection, request.request_key)

@@ -38,6 +38,7 @@ from printing import print_document
 from printing.document import Document
 from printing.factory import PrinterError
 from printing.spec import PrinterSpec
+from boxoffice.refund_policy import policy_from_config, register_policy
 from boxoffice.terminals import register_terminal
 from kiosk.intents import run_intent
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
@@ -103,6 +104,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self.pickup_key: bytes | None = None
         """The site's key for pickup-code digests (None until loaded, or when it cannot be)."""
         self.signing_key: Ed25519PrivateKey | None = None
+        self.refund_policy_id: int | None = None
+        """The stored version of ``[refunds]`` that this terminal's sales are made under (see on_mount)."""
         """The site's key for signing ticket entry tokens."""
         self._config = config
         self.engine = engine
@@ -129,6 +132,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
             run_intent(self.engine, lambda session: register_terminal(
                 session, terminal_id=terminal.id, name=terminal.name, mode=self.mode, now=self.now()),
                 name="register terminal")
+            self.refund_policy_id = run_intent(self.engine, lambda session: register_policy(
+                session, policy_from_config(self.config.refunds), self.now()), name="register refund policy")
         except BoxOfficeError as error:
             log.warning("could not register terminal %s: %s", terminal.id, error.code)
         self._release_my_holds("restart")

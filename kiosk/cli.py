@@ -269,7 +269,9 @@ def import_bookings_cmd(ctx: click.Context, file: Path, config_path: Path | None
     """
     from boxoffice.bookings import ALREADY_IMPORTED, IMPORTED, REFUSED, PickupSms, import_bookings
     from boxoffice.bookings_file import BookingsError
+    from boxoffice.refund_policy import policy_from_config, register_policy
     from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
+    from db.engine import transaction
 
     config = _context_config(ctx, config_path)
     with problems_reported():
@@ -280,10 +282,13 @@ def import_bookings_cmd(ctx: click.Context, file: Path, config_path: Path | None
             key = load_or_create_secret(config.resolve(config.security.keys_dir) / PICKUP_CODE_KEY_FILE, create=False)
         except SiteKeyError as exc:
             fail(f"error: {exc}")
+        with transaction(engine) as session:  # online orders are refunded at the counter under the site's policy
+            policy_id = register_policy(session, policy_from_config(config.refunds), _now())
         try:
             report = import_bookings(
                 engine, file.read_bytes(), source=str(file), now=_now(), zone=config.site.zone, pickup_key=key,
                 sms=PickupSms(template=config.sms.template_zh, site_name=config.site.name_zh),
+                refund_policy_id=policy_id,
             )
         except BookingsError as exc:
             for problem in exc.problems:

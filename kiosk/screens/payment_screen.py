@@ -421,6 +421,7 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
             overrides=frozenset(self._approval_rules) if approval else frozenset(),
             approver=approval.approver if approval else None,
             override_reason=approval.reason if approval else None,
+            refund_policy_id=self.box.refund_policy_id,
         )
 
     def _keep_holds(self) -> None:

@@ -27,6 +27,7 @@ from boxoffice.pricing import PriceCardInfo, TicketTypeInfo, load_price_card, lo
 from boxoffice.sales import SaleResult
 from boxoffice.showtimes import ShowtimeDetail, load_showtime
 from boxoffice.staff import StaffMember
+from boxoffice.refund_policy import policy_from_config, policy_of_order
 from db.engine import transaction
 from db.models import AuditEntry, Payment, SaleOrder, Showtime, Staff, Ticket, TicketType
 from kiosk.app import BoxOfficeApp
@@ -149,6 +150,8 @@ def test_two_adults_for_exact_cash_are_f5_then_enter(counter):
     assert (order.reference, order.total_fen, order.terminal_id) == (result.reference, 9600, TERMINAL)
     assert counter.payments() == [("cash", 9600, 9600, 0, None)]
     assert counter.ticket_types() == ["adult", "adult"]
+    with transaction(counter.store, write=False) as session:  # sold under the refund policy in force
+        assert policy_of_order(session, order.id) == policy_from_config(counter.config.refunds)
 
 
 def test_cash_typed_on_the_list_shows_the_change_due(counter):
