@@ -157,11 +157,15 @@ class OrderFacts:
         showtime: the order's showtime.
         tickets: every ticket of the order, whatever its status.
         payments: every payment taken for it, in the order they were taken.
+        earlier: what recorded refunds of the order already gave back, per payment
+            (:func:`boxoffice.order_lookup.order_facts` fills it); the decisions read their ``earlier``
+            argument, so pass it on as ``earlier=order.earlier``.
     """
 
     showtime: ShowtimeFacts
     tickets: tuple[TicketFacts, ...]
     payments: tuple[PaymentFacts, ...]
+    earlier: tuple[PaymentBack, ...] = ()
 
     @property
     def paid_electronically(self) -> bool:

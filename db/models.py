@@ -159,6 +159,7 @@ class SaleOrder(SQLModel, table=True):
         Index("ux_sale_order_request_key", "request_key", unique=True),
         Index("ux_sale_order_pickup_code", "pickup_code_digest", unique=True),
         Index("ux_sale_order_platform_booking", "platform", "platform_booking_id", unique=True),
+        Index("ix_sale_order_customer_phone", "customer_phone"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -299,7 +300,7 @@ class PrintJob(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=8)
-    """``ticket``, ``receipt`` or ``test``."""
+    """``ticket``, ``receipt``, ``refund`` (a refund receipt) or ``test``."""
     order_id: int | None = Field(
         default=None, sa_column_args=[ForeignKey("sale_order.id", name="fk_print_job_order")])
     ticket_id: int | None = Field(default=None, sa_column_args=[ForeignKey("ticket.id", name="fk_print_job_ticket")])
@@ -323,6 +324,9 @@ class PrintJob(SQLModel, table=True):
     requested_by: int | None = Field(
         default=None, sa_column_args=[ForeignKey("staff.id", name="fk_print_job_requested_by")])
     """The staff member who asked for it (a supervisor for reprints), if any."""
+    refund_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("refund.id", name="fk_print_job_refund")])
+    """For a refund receipt (``kind`` ``refund``): the refund it shows."""
 
 
 class RevokedToken(SQLModel, table=True):
@@ -387,3 +391,81 @@ class PickupAttempt(SQLModel, table=True):
     hint: str = Field(default="", max_length=8)
     """The last two characters of what was entered, for a person reading the log."""
     order_id: int | None = Field(default=None, sa_column_args=[ForeignKey("sale_order.id", name="fk_pickup_attempt_order")])
+
+
+class Refund(SQLModel, table=True):
+    """Tickets of an order refunded together, as decided (boxoffice.refunds): who, where, why, and the money.
+
+    One row per refund request: ``request_key`` is unique, so the same refund submitted twice (a double Enter,
+    a retry after a crash) is written once. The totals are the decision's: ``gross_fen`` paid for the tickets,
+    the service fees kept, the percentage and fixed fees kept, and ``back_fen`` given back (the sum of its
+    :class:`RefundPayment` rows). Rows are never changed or deleted.
+    """
+
+    __tablename__ = "refund"
+    __table_args__ = (Index("ux_refund_request_key", "request_key", unique=True),
+                      Index("ix_refund_order", "order_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(sa_column_args=[ForeignKey("sale_order.id", name="fk_refund_order")])
+    request_key: str = Field(max_length=64)
+    created_at: datetime
+    channel: str = Field(max_length=12)
+    terminal_id: str = Field(max_length=40)
+    staff_id: int | None = Field(default=None, sa_column_args=[ForeignKey("staff.id", name="fk_refund_staff")])
+    """Who refunded (None for a customer at a kiosk)."""
+    approver_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("staff.id", name="fk_refund_approver")])
+    """The supervisor who approved it with their PIN, where the policy or unreturned tickets asked for one."""
+    reason: str | None = Field(default=None, max_length=200)
+    """Why, in the person's words (required in supervisor windows)."""
+    decision: str = Field(max_length=40)
+    """The decision's reason code (``refund_free_window``, ``refund_fee_window``…)."""
+    refund_policy_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("refund_policy.id", name="fk_refund_policy")])
+    """The policy version the refund was decided under (the order's; None when it recorded none)."""
+    gross_fen: int
+    kept_fee_fen: int
+    percent_fee_fen: int
+    fixed_fee_fen: int
+    back_fen: int
+    not_returned_note: str | None = Field(default=None, max_length=200)
+    """Why printed tickets were not handed back (a supervisor's note); None when every one was scanned back."""
+
+
+class RefundPayment(SQLModel, table=True):
+    """Money a refund gave back through one original payment: cash out of ``refund.terminal_id``'s drawer, or
+    card and mobile through the original payment's reference."""
+
+    __tablename__ = "refund_payment"
+    __table_args__ = (Index("ix_refund_payment_refund", "refund_id"),
+                      Index("ix_refund_payment_payment", "payment_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    refund_id: int = Field(sa_column_args=[ForeignKey("refund.id", name="fk_refund_payment_refund")])
+    payment_id: int = Field(sa_column_args=[ForeignKey("payment.id", name="fk_refund_payment_payment")])
+    method: str = Field(max_length=8)
+    amount_fen: int
+    reference: str | None = Field(default=None, max_length=64)
+    """The card or mobile reference the money goes back through (the original payment's); None for cash."""
+
+
+class RefundTicket(SQLModel, table=True):
+    """One ticket of a refund with its fees. A ticket is refunded at most once (unique ``ticket_id``)."""
+
+    __tablename__ = "refund_ticket"
+    __table_args__ = (Index("ux_refund_ticket_ticket", "ticket_id", unique=True),
+                      Index("ix_refund_ticket_refund", "refund_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    refund_id: int = Field(sa_column_args=[ForeignKey("refund.id", name="fk_refund_ticket_refund")])
+    ticket_id: int = Field(sa_column_args=[ForeignKey("ticket.id", name="fk_refund_ticket_ticket")])
+    gross_fen: int
+    kept_fee_fen: int
+    percent_fee_fen: int
+    fixed_fee_fen: int
+    back_fen: int
+    on_paper: bool = False
+    """The ticket was printed or collected: its paper should come back."""
+    returned: bool = False
+    """Its paper was handed back and scanned."""
