@@ -54,8 +54,11 @@ class Translator:
         return text
 
     def error(self, code: str, **params: Any) -> str:
-        """The words for an error code."""
+        """The words for an error code; a refused refund or exchange (its decision's reason code) is said in the
+        ``policy_reason`` words."""
         key = f"error.{code}"
+        if key not in catalog(self.language) and f"policy_reason.{code}" in catalog(self.language):
+            key = f"policy_reason.{code}"
         if key not in catalog(self.language):
             key = "error.unexpected"
         return self(key, **params)

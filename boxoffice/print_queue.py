@@ -69,7 +69,7 @@ _CLAIM = (
     .where(_job.c.id == _DUE, _job.c.status == "queued")
     .values(status="sending", attempts=_job.c.attempts + 1, sent_at=_now)
     .returning(_job.c.id, _job.c.kind, _job.c.printer, _job.c.order_id, _job.c.ticket_id, _job.c.reprint,
-               _job.c.attempts, _job.c.terminal_id)
+               _job.c.attempts, _job.c.terminal_id, _job.c.refund_id)
 )
 _FROM_SENDING = update(_job).where(_job.c.id == _job_id, _job.c.status == "sending")
 _PRINTED = (
@@ -114,6 +114,8 @@ class JobToSend:
     reprint: int
     attempts: int
     terminal_id: str
+    refund_id: int | None = None
+    """For a refund receipt: the refund it shows."""
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,11 @@ def _run(session: Session, statement: Any, **params: Any) -> Any:
 
 def _new_job(session: Session, *, kind: str, printer: str, terminal_id: str, now: datetime,
              order_id: int | None = None, ticket_id: int | None = None, reprint: int = 0,
-             requested_by: int | None = None) -> int:
+             requested_by: int | None = None, refund_id: int | None = None) -> int:
     return int(_run(session, _INSERT, kind=kind, order_id=order_id, ticket_id=ticket_id, printer=printer,
                     status="queued", attempts=0, next_attempt_at=now, last_error=None, reprint=reprint,
                     created_at=now, sent_at=None, printed_at=None, terminal_id=terminal_id,
-                    requested_by=requested_by).scalar_one())
+                    requested_by=requested_by, refund_id=refund_id).scalar_one())
 
 
 # --- queueing ------------------------------------------------------------------------------------------------
@@ -223,6 +225,17 @@ def queue_receipt(session: Session, *, order_id: int, printer: str, terminal_id:
         return int(first.id)
     return _new_job(session, kind="receipt", printer=printer, terminal_id=terminal_id, now=now,
                     order_id=order_id, requested_by=requested_by)
+
+
+def queue_refund_receipt(session: Session, *, refund_id: int, order_id: int, printer: str, terminal_id: str,
+                         now: datetime, requested_by: int | None = None) -> int:
+    """Queue the receipt of a refund (kind ``refund``; idempotent: a refund has one first receipt)."""
+    first = _run(session, select(_job.c.id).where(_job.c.refund_id == bindparam("p_refund"), _job.c.kind == "refund",
+                                                  _job.c.reprint == 0), p_refund=refund_id).first()
+    if first is not None:
+        return int(first.id)
+    return _new_job(session, kind="refund", printer=printer, terminal_id=terminal_id, now=now, order_id=order_id,
+                    requested_by=requested_by, refund_id=refund_id)
 
 
 def queue_test_page(session: Session, *, printer: str, terminal_id: str, now: datetime,
@@ -338,8 +351,9 @@ def _refuse_state(job: Any) -> BoxOfficeError:
 
 
 def _next_reprint(session: Session, job: Any) -> int:
-    same = _job.c.ticket_id == job.ticket_id if job.kind == "ticket" else and_(
-        _job.c.order_id == job.order_id, _job.c.kind == job.kind)
+    same = (_job.c.ticket_id == job.ticket_id if job.kind == "ticket"
+            else _job.c.refund_id == job.refund_id if job.kind == "refund"
+            else and_(_job.c.order_id == job.order_id, _job.c.kind == job.kind))
     return int(_run(session, select(func.coalesce(func.max(_job.c.reprint), -1)).where(same)).scalar_one()) + 1
 
 
@@ -364,7 +378,8 @@ def _supersede(session: Session, job: Any, *, printer: str, terminal_id: str, ap
     reprint = _next_reprint(session, job)
     _change(session, job, status="cancelled")
     new = _new_job(session, kind=job.kind, printer=printer, terminal_id=terminal_id, now=now,
-                   order_id=job.order_id, ticket_id=job.ticket_id, reprint=reprint, requested_by=approver.id)
+                   order_id=job.order_id, ticket_id=job.ticket_id, reprint=reprint, requested_by=approver.id,
+                   refund_id=job.refund_id)
     return new, reprint
 
 

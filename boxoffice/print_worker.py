@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.print_queue import JobToSend
-from boxoffice.ticket_content import receipt_content, ticket_content
+from boxoffice.ticket_content import receipt_content, refund_receipt_content, ticket_content
 from db.engine import transaction
 from printing import (
     Document,
@@ -262,6 +262,11 @@ class PrintWorker:
                 receipt = receipt_content(session, order_id=job.order_id, zone=self._zone,
                                           cinema=f"{cinema_zh} {cinema_en}")
                 return receipt_document(replace(receipt, reprint=job.reprint), spec), f"{receipt.order_reference}-r"
+            if job.kind == "refund" and job.refund_id is not None:
+                receipt = refund_receipt_content(session, refund_id=job.refund_id, zone=self._zone,
+                                                 cinema=f"{cinema_zh} {cinema_en}")
+                return (receipt_document(replace(receipt, reprint=job.reprint), spec),
+                        f"{receipt.order_reference}-refund-{job.refund_id}")
         raise BoxOfficeError("print_order_unknown", f"print job {job.id} has nothing to print")
 
     # -- outcomes --------------------------------------------------------------------------------------------

@@ -22,7 +22,20 @@ from boxoffice.entry_tokens import sign_token
 from boxoffice.errors import BoxOfficeError
 from boxoffice.seatplan import seat_label
 from boxoffice.privacy import mask_phone
-from db.models import Auditorium, Film, Payment, SaleOrder, Seat, Showtime, Terminal, Ticket, TicketType
+from db.models import (
+    Auditorium,
+    Film,
+    Payment,
+    Refund,
+    RefundPayment,
+    RefundTicket,
+    SaleOrder,
+    Seat,
+    Showtime,
+    Terminal,
+    Ticket,
+    TicketType,
+)
 from printing.tickets import ReceiptContent, TicketContent
 
 _ticket = Ticket.__table__  # type: ignore[attr-defined]
@@ -199,4 +212,56 @@ def receipt_content(session: Session, *, order_id: int, zone: tzinfo, cinema: st
         masked_phone=mask_phone(order.customer_phone) if order.customer_phone else None,
         at_local=order.created_at.astimezone(zone),
         terminal_name=order.terminal_name,
+    )
+
+
+_refund = Refund.__table__  # type: ignore[attr-defined]
+_refund_ticket = RefundTicket.__table__  # type: ignore[attr-defined]
+_refund_payment = RefundPayment.__table__  # type: ignore[attr-defined]
+_REFUND = (
+    select(_refund, func.coalesce(_terminal.c.name, _refund.c.terminal_id).label("terminal_name"))
+    .select_from(_refund.outerjoin(_terminal, _terminal.c.id == _refund.c.terminal_id))
+    .where(_refund.c.id == bindparam("p_refund"))
+)
+_REFUND_TICKETS = select(_refund_ticket.c.ticket_id, _refund_ticket.c.gross_fen).where(
+    _refund_ticket.c.refund_id == bindparam("p_refund")).order_by(_refund_ticket.c.ticket_id)
+_REFUND_PAYMENTS = select(_refund_payment.c.method, _refund_payment.c.amount_fen, _refund_payment.c.reference).where(
+    _refund_payment.c.refund_id == bindparam("p_refund")).order_by(_refund_payment.c.id)
+
+
+def refund_receipt_content(session: Session, *, refund_id: int, zone: tzinfo, cinema: str) -> ReceiptContent:
+    """The receipt of a refund: each ticket refunded (number, seat, type, what was paid), the fees kept, the
+    amount back per payment method with card and mobile references masked, the phone masked.
+
+    Raises:
+        BoxOfficeError: ``print_order_unknown`` (no such refund or order).
+    """
+    connection = session.connection()
+    refund = connection.execute(_REFUND, {"p_refund": refund_id}).first()
+    if refund is None:
+        raise BoxOfficeError("print_order_unknown", "no such refund", refund_id=refund_id)
+    order = _order_row(session, refund.order_id)
+    numbers = {t.id: (index, t) for index, t in
+               enumerate(connection.execute(_TICKETS, {"p_order": refund.order_id}), start=1)}
+    items = []
+    for row in connection.execute(_REFUND_TICKETS, {"p_refund": refund_id}):
+        index, t = numbers[row.ticket_id]
+        items.append((f"{ticket_number(order.reference, index)} {t.row_label}排{t.number}座 {t.name_zh}",
+                      row.gross_fen))
+    return ReceiptContent(
+        kind="refund",
+        cinema=cinema,
+        order_reference=order.reference,
+        items=tuple(items),
+        deductions=(("服务费不退 Service fee kept", refund.kept_fee_fen),
+                    ("退票手续费 Refund fee", refund.percent_fee_fen),
+                    ("固定手续费 Fixed fee", refund.fixed_fee_fen)),
+        fees_fen=0,
+        total_fen=refund.back_fen,
+        payments=tuple((p.method, p.amount_fen, mask_reference(p.reference))
+                       for p in connection.execute(_REFUND_PAYMENTS, {"p_refund": refund_id})),
+        change_fen=0,
+        masked_phone=mask_phone(order.customer_phone) if order.customer_phone else None,
+        at_local=refund.created_at.astimezone(zone),
+        terminal_name=refund.terminal_name,
     )

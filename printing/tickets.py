@@ -93,6 +93,9 @@ class ReceiptContent:
     terminal_name: str
     reprint: int = 0
     """0 for the first print; n for the n-th reprint (marked on paper)."""
+    deductions: tuple[tuple[str, int], ...] = ()
+    """For a refund: what was kept of ``items`` (label, amount in fen, positive), printed as minus lines before
+    the refund total (``items`` minus ``deductions`` is ``total_fen``)."""
 
 
 def _header(title: str, spec: PrinterSpec) -> Text:
@@ -173,6 +176,7 @@ def receipt_document(r: ReceiptContent, spec: PrinterSpec) -> Document:
         Columns("终端 Terminal", r.terminal_name),
         Rule(),
         *(Columns(label, yuan(amount)) for label, amount in r.items),
+        *(Columns(label, yuan(-amount)) for label, amount in r.deductions if amount),
     ]
     if r.fees_fen:
         blocks.append(Columns("服务费 Fees", yuan(r.fees_fen)))

@@ -650,6 +650,8 @@ class PrintQueueScreen(BoxOfficeScreen[None]):
             return job.ticket_number or f"#{job.id}"
         if job.kind == "receipt":
             return self.t("print_queue.kind_receipt", reference=job.order_reference or f"#{job.id}")
+        if job.kind == "refund":
+            return self.t("print_queue.kind_refund", reference=job.order_reference or f"#{job.id}")
         return self.t("print_queue.kind_test")
 
     def _seat(self, job: JobView) -> str:
