@@ -21,7 +21,7 @@ import unicodedata
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, union_all
 from sqlmodel import Session
 
 from boxoffice.entry_tokens import verify_token
@@ -30,7 +30,17 @@ from boxoffice.pickup import find_order_by_code, looks_like_token
 from boxoffice.pickup_codes import normalize as normalize_code
 from boxoffice.privacy import normalize_phone
 from boxoffice.refund_rules import OrderFacts, PaymentBack, PaymentFacts, ShowtimeFacts, TicketFacts
-from db.models import Payment, Refund, RefundPayment, SaleOrder, Showtime, Ticket, TicketType
+from db.models import (
+    Exchange,
+    ExchangePayment,
+    Payment,
+    Refund,
+    RefundPayment,
+    SaleOrder,
+    Showtime,
+    Ticket,
+    TicketType,
+)
 
 __all__ = ["MAX_PHONE_ORDERS", "find_orders", "input_kind", "normalize_reference", "order_facts"]
 
@@ -47,6 +57,8 @@ _payment = Payment.__table__  # type: ignore[attr-defined]
 _show = Showtime.__table__  # type: ignore[attr-defined]
 _refund = Refund.__table__  # type: ignore[attr-defined]
 _refund_payment = RefundPayment.__table__  # type: ignore[attr-defined]
+_exchange = Exchange.__table__  # type: ignore[attr-defined]
+_exchange_payment = ExchangePayment.__table__  # type: ignore[attr-defined]
 
 _BY_REFERENCE = select(_order.c.id).where(_order.c.reference == bindparam("p_reference"))
 _BY_PHONE = (
@@ -71,13 +83,19 @@ _PAYMENTS = (
     .where(_payment.c.order_id == bindparam("p_order"), _payment.c.amount_fen > 0)
     .order_by(_payment.c.id)
 )
-_EARLIER = (
-    select(_refund_payment.c.payment_id, _refund_payment.c.method,
-           func.sum(_refund_payment.c.amount_fen).label("amount_fen"))
+_USED_UP = union_all(
+    select(_refund_payment.c.payment_id, _refund_payment.c.method, _refund_payment.c.amount_fen)
     .select_from(_refund_payment.join(_refund, _refund.c.id == _refund_payment.c.refund_id))
-    .where(_refund.c.order_id == bindparam("p_order"))
-    .group_by(_refund_payment.c.payment_id, _refund_payment.c.method)
-    .order_by(_refund_payment.c.payment_id)
+    .where(_refund.c.order_id == bindparam("p_order")),
+    # What exchanges paid back from, or carried over to the new order out of, this order's payments.
+    select(_exchange_payment.c.payment_id, _exchange_payment.c.method, _exchange_payment.c.amount_fen)
+    .select_from(_exchange_payment.join(_exchange, _exchange.c.id == _exchange_payment.c.exchange_id))
+    .where(_exchange.c.old_order_id == bindparam("p_order")),
+).subquery()
+_EARLIER = (
+    select(_USED_UP.c.payment_id, _USED_UP.c.method, func.sum(_USED_UP.c.amount_fen).label("amount_fen"))
+    .group_by(_USED_UP.c.payment_id, _USED_UP.c.method)
+    .order_by(_USED_UP.c.payment_id)
 )
 
 
@@ -144,7 +162,7 @@ def order_facts(session: Session, order_id: int) -> OrderFacts:
 
     Every ticket whatever its status (printed: printed at least once; picked up; admitted), the payments that
     took money (positive amounts, in the order taken), and in ``earlier`` what recorded refunds already gave back
-    per payment.
+    per payment, and what exchanges paid back from it or carried over to their new order.
 
     Raises:
         BoxOfficeError: ``order_not_found``.

@@ -469,3 +469,85 @@ class RefundTicket(SQLModel, table=True):
     """The ticket was printed or collected: its paper should come back."""
     returned: bool = False
     """Its paper was handed back and scanned."""
+
+
+class Exchange(SQLModel, table=True):
+    """Tickets of an order exchanged together for new tickets in a new order (boxoffice.exchanges).
+
+    One row per exchange request: ``request_key`` is unique, so the same exchange submitted twice is made once.
+    The old tickets are ``exchanged`` and the new ones belong to ``new_order_id`` (channel ``exchange``). The money
+    is the decision's: ``old_fen`` paid for the old tickets, ``new_fen`` the new tickets cost, ``fee_fen`` the
+    exchange fees; the customer paid ``charged_fen`` (new payments of the new order) or got ``back_fen`` (its
+    :class:`ExchangePayment` rows of kind ``back``); ``forgone_fen`` of a cheaper exchange was kept. Rows are never
+    changed or deleted.
+    """
+
+    __tablename__ = "exchange"
+    __table_args__ = (Index("ux_exchange_request_key", "request_key", unique=True),
+                      Index("ix_exchange_old_order", "old_order_id"),
+                      Index("ix_exchange_new_order", "new_order_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_key: str = Field(max_length=64)
+    old_order_id: int = Field(sa_column_args=[ForeignKey("sale_order.id", name="fk_exchange_old_order")])
+    new_order_id: int = Field(sa_column_args=[ForeignKey("sale_order.id", name="fk_exchange_new_order")])
+    created_at: datetime
+    channel: str = Field(max_length=12)
+    terminal_id: str = Field(max_length=40)
+    staff_id: int | None = Field(default=None, sa_column_args=[ForeignKey("staff.id", name="fk_exchange_staff")])
+    approver_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("staff.id", name="fk_exchange_approver")])
+    """The supervisor who approved a seat-rule override of the new seats, if one was needed."""
+    reason: str | None = Field(default=None, max_length=200)
+    decision: str = Field(max_length=40)
+    """The decision's reason code (``exchange_allowed`` or ``exchange_showtime_cancelled``)."""
+    refund_policy_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("refund_policy.id", name="fk_exchange_policy")])
+    """The policy version the exchange was decided under (the old order's; None when it recorded none)."""
+    old_fen: int
+    new_fen: int
+    fee_fen: int
+    charged_fen: int
+    back_fen: int
+    forgone_fen: int
+
+
+class ExchangeTicket(SQLModel, table=True):
+    """One old ticket and the new ticket that replaced it. A ticket is exchanged at most once (unique)."""
+
+    __tablename__ = "exchange_ticket"
+    __table_args__ = (Index("ux_exchange_ticket_old", "old_ticket_id", unique=True),
+                      Index("ux_exchange_ticket_new", "new_ticket_id", unique=True),
+                      Index("ix_exchange_ticket_exchange", "exchange_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(sa_column_args=[ForeignKey("exchange.id", name="fk_exchange_ticket_exchange")])
+    old_ticket_id: int = Field(sa_column_args=[ForeignKey("ticket.id", name="fk_exchange_ticket_old")])
+    new_ticket_id: int = Field(sa_column_args=[ForeignKey("ticket.id", name="fk_exchange_ticket_new")])
+
+
+class ExchangePayment(SQLModel, table=True):
+    """What an exchange took out of one payment of the old order.
+
+    ``back``: money given back to the customer (cash from ``exchange.terminal_id``'s drawer, card and mobile
+    through the payment's reference). ``carried``: value moved to the new order, where it is the payment
+    ``new_payment_id`` (same method and reference, no new money: a cash report leaves it out), so that a later
+    refund of the new order goes back to where the money came from. Both count as already used up when the old
+    order is refunded or exchanged again.
+    """
+
+    __tablename__ = "exchange_payment"
+    __table_args__ = (Index("ix_exchange_payment_exchange", "exchange_id"),
+                      Index("ix_exchange_payment_payment", "payment_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(sa_column_args=[ForeignKey("exchange.id", name="fk_exchange_payment_exchange")])
+    payment_id: int = Field(sa_column_args=[ForeignKey("payment.id", name="fk_exchange_payment_payment")])
+    kind: str = Field(max_length=8)
+    """``back`` or ``carried``."""
+    method: str = Field(max_length=8)
+    amount_fen: int
+    reference: str | None = Field(default=None, max_length=64)
+    new_payment_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("payment.id", name="fk_exchange_payment_new_payment")])
+    """For ``carried``: the new order's payment that carries the value."""
