@@ -24,6 +24,7 @@ _CAN = {
     "override": {"supervisor", "admin"},
     "printers": {"technician", "supervisor", "admin"},
     "manage": {"admin"},
+    "kiosk_service": {"technician", "admin"},
 }
 
 
@@ -37,7 +38,7 @@ class StaffMember:
     role: str
 
     def can(self, permission: str) -> bool:
-        """Whether this person's role allows ``permission`` (sell, override, printers, manage)."""
+        """Whether this person's role allows ``permission`` (sell, override, printers, manage, kiosk_service)."""
         return role_can(self.role, permission)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, false, text, true
 from sqlmodel import Field, SQLModel
 
 
@@ -272,13 +272,23 @@ class AuditEntry(SQLModel, table=True):
 
 
 class Terminal(SQLModel, table=True):
-    """A counter, kiosk or door terminal of the site; its name explains holds ("held by Kiosk 2")."""
+    """A counter, kiosk or door terminal of the site; its name explains holds ("held by Kiosk 2").
+
+    Its heartbeat (every ~10 s, see boxoffice.terminals) keeps ``last_seen_at``, ``version``, ``printer_state``,
+    ``in_service`` and ``service_reason`` current; ``taken_out_of_service`` is a technician's decision and
+    survives restarts.
+    """
 
     id: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=40)
     mode: str = Field(max_length=8)
     last_seen_at: datetime | None = None
     state: str = Field(default="", max_length=200)
+    version: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+    printer_state: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    in_service: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    service_reason: str | None = Field(default=None, max_length=40)
+    taken_out_of_service: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class PrintJob(SQLModel, table=True):
