@@ -330,9 +330,12 @@ def allocate_back(
     return tuple(result)
 
 
-def chosen_tickets(order: OrderFacts, ticket_ids: Sequence[int], prefix: str) -> tuple[tuple[TicketFacts, ...],
-                                                                                      str | None, tuple[int, ...]]:
+def chosen_tickets(order: OrderFacts, ticket_ids: Sequence[int], prefix: str, *, admitted_ok: bool = False,
+                   ) -> tuple[tuple[TicketFacts, ...], str | None, tuple[int, ...]]:
     """The tickets asked for (each once, in the order asked), or the ``<prefix>_…`` code refusing them.
+
+    ``admitted_ok``: tickets already let in at the door may be chosen too (a showtime cancelled after its
+    start — the projector failed — is refunded to everyone who came).
 
     Returns:
         ``(tickets, None, ())`` or ``((), code, ticket ids concerned)`` with code ``<prefix>_nothing_selected``,
@@ -350,7 +353,7 @@ def chosen_tickets(order: OrderFacts, ticket_ids: Sequence[int], prefix: str) ->
     if not_valid:
         return (), f"{prefix}_ticket_not_valid", not_valid
     admitted = tuple(t.id for t in tickets if t.admitted)
-    if admitted:
+    if admitted and not admitted_ok:
         return (), f"{prefix}_ticket_admitted", admitted
     return tickets, None, ()
 
@@ -388,7 +391,7 @@ def decide_refund(
         ValueError: an unknown channel, or an earlier refund of a payment that is not the order's.
     """
     _check_channel(channel)
-    tickets, refusal, concerned = chosen_tickets(order, ticket_ids, "refund")
+    tickets, refusal, concerned = chosen_tickets(order, ticket_ids, "refund", admitted_ok=order.showtime.cancelled)
     if refusal is not None:
         return RefundDecision(False, refusal, refused_ticket_ids=concerned)
     if channel == COUNTER and not role_can(role, "sell"):

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -73,7 +73,7 @@ _TOKEN_STATE = select(_ticket.c.id, _ticket.c.token_nonce).where(
 _MARK_REFUNDED = (
     update(_ticket)
     .where(_ticket.c.id.in_(bindparam("p_tickets", expanding=True)), _ticket.c.status == "valid",
-           _ticket.c.admitted_at.is_(None))
+           or_(_ticket.c.admitted_at.is_(None), bindparam("p_admitted_ok")))
     .values(status="refunded")
     .returning(_ticket.c.id, _ticket.c.claim_id)
 )
@@ -278,7 +278,8 @@ def refund_tickets(session: Session, request: RefundRequest, now: datetime) -> R
     if refund_id is None:  # another transaction wrote this request meanwhile (PostgreSQL)
         return _load(session, int(connection.execute(_BY_KEY, {"p_key": request.request_key}).scalar_one()),
                      repeated=True)
-    marked = dict(connection.execute(_MARK_REFUNDED, {"p_tickets": ids}).all())
+    marked = dict(connection.execute(_MARK_REFUNDED, {"p_tickets": ids,
+                                                      "p_admitted_ok": facts.showtime.cancelled}).all())
     if set(marked) != set(ids):  # admitted or refunded by another terminal since the decision was read
         raise BoxOfficeError("refund_changed", "a ticket changed meanwhile",
                              tickets=sorted(set(ids) - set(marked)))

@@ -56,7 +56,7 @@ from db.models import Auditorium, Film, SaleOrder, Showtime, SmsMessage, Ticket
 # The gateways live in boxoffice.sms_gateways and are re-exported here.
 __all__ = [
     "HttpGateway", "LogFileGateway", "SendReport", "SmsError", "SmsGateway", "SmsSettings", "SmsView",
-    "gateway_from_config", "pickup_sms_text", "queue_order_pickup_sms", "queue_pickup_sms", "recent_messages",
+    "gateway_from_config", "pickup_sms_text", "queue_order_notice", "queue_order_pickup_sms", "queue_pickup_sms", "recent_messages",
     "send_due",
 ]
 
@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 
 KIND_PICKUP = "pickup_code"
 """The ``kind`` of a pickup-code message."""
+KIND_CANCELLED = "showtime_cancelled"
+"""The ``kind`` of the notice that an order's showtime was cancelled."""
 RETRY_BASE_S = 30
 """The wait after the first failed attempt; it doubles after each further one."""
 STALE_SENDING = timedelta(minutes=5)
@@ -411,3 +413,39 @@ def recent_messages(session: Session, *, limit: int = 50) -> list[SmsView]:
     """The latest messages, newest first, as the technician may see them (no text, no full number)."""
     rows = session.connection().execute(_RECENT, {"p_limit": limit}).all()
     return [SmsView(**row._mapping) for row in rows]
+
+
+def queue_order_notice(session: Session, *, order_id: int, kind: str, template: str, site_name: str, zone: tzinfo,
+                       key: bytes | None, now: datetime, **extra: object) -> int | None:
+    """Queue a notice about an order (``kind``, e.g. :data:`KIND_CANCELLED`) to its customer's phone, in the
+    caller's transaction; at most one per order and kind.
+
+    ``template`` placeholders: ``site``, ``film``, ``time``, ``hall``, ``count`` and the ``extra`` values. The
+    text is sealed like a pickup code's (it may name amounts and references).
+
+    Returns:
+        The message's id, or None when the order has no phone number or there is no key.
+    """
+    if key is None:
+        return None
+    order = session.connection().execute(_ORDER, {"p_order": order_id}).first()
+    if order is None:
+        raise BoxOfficeError("sms_order_unknown", "no such order to send a notice for", order_id=order_id)
+    if not order.customer_phone:
+        return None
+    existing = session.connection().execute(_EXISTING, {"p_order": order_id, "p_kind": kind}).first()
+    if existing is not None:
+        return int(existing.id)
+    values = _Blank(site=site_name, film=order.title_zh, time=_local_time(order.starts_at, zone), hall=order.hall,
+                    count=order.tickets, **extra)
+    try:
+        text = template.format_map(values)
+    except (ValueError, IndexError, AttributeError, TypeError) as exc:
+        log.warning("an SMS template for %s cannot be filled (%s); a plain notice is sent", kind, exc)
+        text = f"\u3010{site_name}\u3011{values['film']} {values['time']} {values['hall']}"
+    number = normalize_phone(order.customer_phone) or order.customer_phone.strip()
+    return int(session.connection().execute(_INSERT, {
+        "order_id": order_id, "kind": kind, "phone": number, "phone_masked": mask_phone(number),
+        "body_sealed": seal_body(text, phone=number, key=key), "status": "queued", "attempts": 0,
+        "next_attempt_at": now, "last_error": None, "created_at": now, "sent_at": None,
+    }).scalar_one())

@@ -206,6 +206,8 @@ class SmsConfig(_Section):
     timeout_s: float = Field(default=5.0, gt=0, le=60)
     max_attempts: int = Field(default=6, ge=1, le=100)
     """Attempts before a message is marked failed; the wait doubles from 30 s between attempts."""
+    cancelled_template_zh: str = "【{site}】抱歉，您购买的 {film} {time} {hall} 场次已取消，{action}。"
+    """The notice that a showtime was cancelled (placeholders: site, film, time, hall, count, action)."""
     template_zh: str = "【{site}】取票码 {code}，{film} {time} {hall}，共{count}张。请在影院自助机或柜台取票。"
     """The pickup-code message in Chinese (placeholders: site, code, film, time, hall, count)."""
 
@@ -278,6 +280,8 @@ class RefundsConfig(_Section):
 
     keep_service_fee: bool = True
     """The per-ticket service fee is kept on a refund (a cancelled showtime refunds it anyway)."""
+    cancelled_showtime: Literal["refund", "exchange"] = "refund"
+    """A cancelled showtime's orders: refunded in full at once, or kept for a free exchange at the counter."""
     kiosk_self_refund: bool = True
     """Kiosks may refund by themselves: only unprinted, uncollected tickets paid electronically, in a free window."""
     windows: tuple[RefundWindowConfig, ...] = Field(default_factory=_default_windows)

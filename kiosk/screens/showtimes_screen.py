@@ -70,6 +70,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("f3", "switch_staff", "key.switch_staff"),
         Binding("ctrl+o", "sign_out", "key.sign_out"),
         Binding("f4", "pickup", "key.pickup"),
+        Binding("f6", "cancel_showtime", "key.cancel_showtime"),
         Binding("f7", "print_queue", "key.print_queue"),
         Binding("f8", "printers", "key.printers"),
     ]
@@ -158,6 +159,17 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         from kiosk.screens.printers_screen import PrintersScreen
 
         self.app.push_screen(PrintersScreen(self.staff))
+
+    def action_cancel_showtime(self) -> None:
+        """Cancel the highlighted showtime (a supervisor's PIN and reason), or list a cancelled one's customers."""
+        from kiosk.screens.cancel_showtime_screen import CancelShowtimeScreen
+
+        table = self.query_one(ShowtimeTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key is not None:
+            self.app.push_screen(CancelShowtimeScreen(self.staff, int(key)), callback=lambda _: self._refresh())
 
     def action_pickup(self) -> None:
         """Collect tickets booked online (QR scan or pickup code), over this list (Escape comes back)."""
