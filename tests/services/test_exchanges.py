@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import func, select
 
 from boxoffice.best_available import best_available
@@ -286,6 +286,33 @@ def test_commit_decides_again_so_a_window_that_closed_since_the_preview_changes_
     with transaction(store) as session:
         done = commit_exchange(session, prepared=prepared, now=last_moment)
     assert done.charged_fen == 4400
+
+
+def test_a_seat_taken_between_the_check_and_the_sale_undoes_every_write_of_the_exchange(shows, now):
+    """What the savepoint is for: a server store lets another terminal's claim land between the holds check
+    and the UPDATE that sells them; everything the exchange wrote is undone even though the caller commits."""
+    store = shows.store
+    old = _sell(store, shows.hall1, 1, now, [Tender("cash", 4100)])
+    seats = _hold_best(store, shows.imax, 1, now)
+    request = _request(old, shows.imax, seats, [Tender("cash", 4400)])
+    with transaction(store, write=False) as session:
+        prepared = prepare_exchange(session, request=request, now=now, zone=SHANGHAI, rules=RULES,
+                                    fallback_policy=POLICY)
+    before = _state(store)
+
+    def other_terminal_first(connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE SEATCLAIM SET STATUS"):
+            cursor.execute("UPDATE seatclaim SET terminal_id = 'counter-2' WHERE seat_id = ? AND showtime_id = ?",
+                           (seats[0], shows.imax))
+
+    event.listen(store, "before_cursor_execute", other_terminal_first)
+    try:
+        with transaction(store) as session:  # the caller goes on and commits its transaction
+            error = _refused(lambda: commit_exchange(session, prepared=prepared, now=now))
+    finally:
+        event.remove(store, "before_cursor_execute", other_terminal_first)
+    assert error.code == "hold_lost"
+    assert _state(store) == before  # the other terminal's change was inside the savepoint too: undone with it
 
 
 # --- races with real processes -------------------------------------------------------------------------------
