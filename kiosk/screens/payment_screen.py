@@ -177,7 +177,7 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
         self._show = show_context(self.showtime.starts_at, self.showtime.format, zone=self.box.config.site.zone)
         self._offered = [offered_types(self.card, self._show, seat.zone, self.types, channel="counter")
                          for seat in self.seats]
-        self.choice = [offered[0].code if offered else "adult" for offered in self._offered]
+        self.choice = [self._initial_type(index, offered) for index, offered in enumerate(self._offered)]
         self._last_extend = self.box.now()
         self._recompute()
         self._render_all()
@@ -377,14 +377,23 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
             self._price_error = error
             return
         try:
-            self.settlement = settle(self.breakdown.total_fen, self.tenders)
+            self.settlement = settle(self._due_fen(), self.tenders)
         except BoxOfficeError as error:
             self._settle_error = error
+
+    def _initial_type(self, index: int, offered: tuple[TicketTypeInfo, ...]) -> str:
+        """The ticket type a seat starts with: the first offered (adult). An exchange keeps the old ticket's."""
+        return offered[0].code if offered else "adult"
+
+    def _due_fen(self) -> int:
+        """What the tenders must pay, once the order is priced: the total. An exchange pays the difference."""
+        assert self.breakdown is not None
+        return self.breakdown.total_fen
 
     def _remaining(self) -> int:
         if self.settlement is not None:
             return self.settlement.remaining_fen
-        return 0 if self.breakdown is None else self.breakdown.total_fen
+        return 0 if self.breakdown is None else self._due_fen()
 
     def _quick_amounts(self) -> tuple[int, ...]:
         """The likely notes above what is owed (the exact amount is F5's)."""
@@ -400,7 +409,7 @@ class PaymentScreen(BoxOfficeScreen[SaleResult | None]):
                 self._set_error(self._price_error)
             return False
         try:
-            settle(self.breakdown.total_fen, [*self.tenders, tender])
+            settle(self._due_fen(), [*self.tenders, tender])
         except BoxOfficeError as error:
             self._set_error(error)
             self.app.bell()

@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
+from textual.screen import Screen
 from textual.widgets import Static
 
 from boxoffice.best_available import best_available
@@ -187,15 +188,22 @@ class SeatSelectionScreen(BoxOfficeScreen[SaleResult | None]):
 
     def action_checkout(self) -> None:
         """Go on to ticket types and payment with the seats held here."""
-        from kiosk.screens.payment_screen import PaymentScreen
-
-        assert self.hall is not None and self.showtime is not None and self._card is not None
+        assert self.hall is not None
         selected = [self.hall.seat(sid) for sid in self.query_one(SeatMap).selected_ids]
         if not selected:
             self.box.show_error(BoxOfficeError("sale_empty", "no seats selected"))
             return
-        self.app.push_screen(PaymentScreen(self.staff, self.showtime, tuple(selected), self._card, self._types),
-                             callback=self._paid)
+        screen = self.checkout_screen(tuple(selected))
+        if screen is not None:
+            self.app.push_screen(screen, callback=self._paid)
+
+    def checkout_screen(self, seats: tuple[HallSeat, ...]) -> Screen[Any] | None:
+        """The screen that sells the held seats (None: stay on the map); whatever it dismisses with, this screen
+        dismisses with too. A sale takes ticket types and payment; an exchange puts its own screen here."""
+        from kiosk.screens.payment_screen import PaymentScreen
+
+        assert self.showtime is not None and self._card is not None
+        return PaymentScreen(self.staff, self.showtime, seats, self._card, self._types)
 
     def _paid(self, result: SaleResult | None) -> None:
         if result is not None:
