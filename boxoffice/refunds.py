@@ -212,7 +212,8 @@ def _returned(request: RefundRequest, session: Session, ticket_ids: set[int]) ->
     if strangers:
         raise BoxOfficeError("refund_token_not_in_refund", "a scanned ticket is not one being refunded",
                              tickets=strangers)
-    nonces = dict(session.connection().execute(_TOKEN_STATE, {"p_tickets": sorted(ticket_ids)}).all())
+    rows = session.connection().execute(_TOKEN_STATE, {"p_tickets": sorted(ticket_ids)}).all()
+    nonces: dict[int, str | None] = {row.id: row.token_nonce for row in rows}
     replaced = sorted({c.ticket_id for c in scanned if nonces.get(c.ticket_id) != c.nonce})
     if replaced:
         raise BoxOfficeError("refund_token_replaced", "an older print of the ticket was scanned", tickets=replaced)
@@ -278,7 +279,7 @@ def refund_tickets(session: Session, request: RefundRequest, now: datetime) -> R
     if refund_id is None:  # another transaction wrote this request meanwhile (PostgreSQL)
         return _load(session, int(connection.execute(_BY_KEY, {"p_key": request.request_key}).scalar_one()),
                      repeated=True)
-    marked = dict(connection.execute(_MARK_REFUNDED, {"p_tickets": ids,
+    marked: dict[int, int] = dict(connection.execute(_MARK_REFUNDED, {"p_tickets": ids,
                                                       "p_admitted_ok": facts.showtime.cancelled}).all())
     if set(marked) != set(ids):  # admitted or refunded by another terminal since the decision was read
         raise BoxOfficeError("refund_changed", "a ticket changed meanwhile",

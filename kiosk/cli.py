@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from kiosk import cli_printer
+from kiosk import cli_order, cli_printer
 from kiosk.config import Config, ConfigError, load_config
 
 CONFIG_OPTION = click.option(
@@ -404,6 +404,7 @@ def _printer_config(ctx: click.Context) -> Config:
 
 
 cli_printer.register(boxoffice, _printer_config)
+cli_order.register(boxoffice, _open_store, CONFIG_OPTION, problems_reported)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -73,6 +73,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("f6", "cancel_showtime", "key.cancel_showtime"),
         Binding("f7", "print_queue", "key.print_queue"),
         Binding("f8", "printers", "key.printers"),
+        Binding("f9", "refund", "key.refund"),
     ]
     """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable). F8
     opens the printers screen for those whose role may manage printers (hidden for others); F7 the print queue for
@@ -136,7 +137,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         """Day keys leave an open drop-down alone; F8 only for roles that manage printers."""
         if action == "printers":
             return self.staff.can("printers")
-        if action == "print_queue":
+        if action in ("print_queue", "refund"):
             return self.staff.can("sell")
         if action in ("previous_day", "next_day", "today"):
             return not any(select.expanded for select in self.query(Select))
@@ -176,6 +177,12 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         from kiosk.screens.pickup_screen import PickupScreen
 
         self.app.push_screen(PickupScreen(self.staff))
+
+    def action_refund(self) -> None:
+        """Refund tickets of an order, over this list (Escape comes back)."""
+        from kiosk.screens.refund_screen import RefundScreen
+
+        self.app.push_screen(RefundScreen(self.staff))
 
     def action_print_queue(self) -> None:
         """The print queue, over this list (Escape comes back)."""

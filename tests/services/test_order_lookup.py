@@ -83,7 +83,6 @@ def test_order_facts_read_tickets_and_payments(demo_store, now):
     assert not any(t.printed or t.picked_up or t.admitted for t in facts.tickets)
     assert [(p.method, p.amount_fen) for p in facts.payments] == [(facts.payments[0].method, 9600)]
     assert facts.earlier == ()
-    with pytest.raises(BoxOfficeError) as missing:
-        with transaction(demo_store, write=False) as session:
-            order_facts(session, 99999)
+    with pytest.raises(BoxOfficeError) as missing, transaction(demo_store, write=False) as session:
+        order_facts(session, 99999)
     assert missing.value.code == "order_not_found"

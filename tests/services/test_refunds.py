@@ -17,17 +17,26 @@ from boxoffice.pickup import lookup
 from boxoffice.refund_rules import percent_of
 from boxoffice.refunds import preview_refund, refund_tickets, refunds_of_order
 from db.engine import make_engine, transaction
-from db.models import AuditEntry, PrintJob, Refund, RefundPayment, RefundTicket, RevokedToken, SaleOrder, Ticket
+from db.models import (
+    AuditEntry,
+    PrintJob,
+    Refund,
+    RefundPayment,
+    RefundTicket,
+    RevokedToken,
+    SaleOrder,
+    Ticket,
+)
 from tests.support.refunds import (
     CASHIER,
     KEY,
     POLICY,
     PUBLIC,
+    SHANGHAI,
     SUPERVISOR,
     Order,
     request,
     sell_order,
-    SHANGHAI,
     tokens_of,
 )
 
@@ -71,8 +80,8 @@ def test_a_full_refund_frees_the_seats_at_once_and_kills_tokens_and_pickup(demo_
     assert result.cash_back_fen == result.back_fen
     assert _statuses(demo_store, order) == ("refunded", ["refunded", "refunded"])
     with transaction(demo_store, write=False) as session:
-        assert seats_sold - set(live_claims(session, showtime_id=order.showtime_id, now=now)) >= set(
-            t.seat_id for t in session.exec(select(Ticket).where(Ticket.order_id == order.order_id)))
+        assert seats_sold - set(live_claims(session, showtime_id=order.showtime_id, now=now)) >= {
+            t.seat_id for t in session.exec(select(Ticket).where(Ticket.order_id == order.order_id))}
         job = session.get(PrintJob, result.receipt_job_id)
         assert (job.kind, job.refund_id, job.order_id) == ("refund", result.refund_id, order.order_id)
         audit = session.exec(select(AuditEntry).where(AuditEntry.action == "refund")).one()
@@ -101,7 +110,7 @@ def test_a_partial_refund_then_the_rest_add_up(demo_store, now):
     first = _refund(demo_store, request(order, order.ticket_ids[:1], key="r1", engine=demo_store), now)
     assert not first.order_refunded
     assert _statuses(demo_store, order) == ("paid", ["refunded", "valid", "valid"])
-    assert [(b.method, b.amount_fen) for b in first.back_by_payment][0] == ("card", 1000)  # electronic first
+    assert (first.back_by_payment[0].method, first.back_by_payment[0].amount_fen) == ("card", 1000)  # card first
     later = now + timedelta(minutes=3)
     rest = _refund(demo_store, request(order, order.ticket_ids[1:], key="r2", engine=demo_store), later)
     assert rest.order_refunded
@@ -257,7 +266,7 @@ def test_nothing_is_half_written_when_a_ticket_was_admitted_meanwhile(demo_store
 def test_a_failure_after_the_first_writes_rolls_everything_back(demo_store, now, monkeypatch):
     order = sell_order(demo_store, now)
     before = _counts(demo_store)
-    import boxoffice.refunds as refunds
+    from boxoffice import refunds
 
     def broken(*args, **kwargs):
         raise BoxOfficeError("store_unavailable", "disk gone")
@@ -321,11 +330,10 @@ def test_an_order_without_a_policy_version_is_decided_by_the_current_policy(demo
 
 
 def test_the_refund_receipt_shows_tickets_fees_kept_and_money_back_masked(demo_store, now):
+    from boxoffice.ticket_content import refund_receipt_content
     from printing import Columns, Text, receipt_document
     from printing.document import layout_lines
     from printing.spec import PrinterSpec
-
-    from boxoffice.ticket_content import refund_receipt_content
 
     order = sell_order(demo_store, now, methods=("card", "cash"))
     at = order.starts_at - timedelta(hours=5)  # the fee window

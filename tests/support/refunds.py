@@ -94,8 +94,10 @@ def request(order: Order, ticket_ids: tuple[int, ...] | None = None, *, key: str
     ``returned``, the tickets' QR codes are scanned back."""
     ids = order.ticket_ids if ticket_ids is None else ticket_ids
     tokens = tokens_of(engine, ids) if engine is not None and returned else ()
-    values: dict[str, object] = dict(order_id=order.order_id, ticket_ids=ids, terminal_id="counter-1",
-                                     staff=CASHIER, request_key=key, current_policy=POLICY, returned_tokens=tokens,
-                                     public_key=PUBLIC, printer="front")
+    values: dict[str, object] = {
+        "order_id": order.order_id, "ticket_ids": ids, "terminal_id": "counter-1", "staff": CASHIER,
+        "request_key": key, "current_policy": POLICY, "returned_tokens": tokens, "public_key": PUBLIC,
+        "printer": "front",
+    }
     values.update(changes)
     return RefundRequest(**values)  # type: ignore[arg-type]
