@@ -350,3 +350,30 @@ def test_the_refund_receipt_shows_tickets_fees_kept_and_money_back_masked(demo_s
                      if isinstance(block, (Text, Columns)) for line in layout_lines(block, spec.chars_per_line))
     assert "退款凭证 REFUND RECEIPT" in text and "退票手续费 Refund fee" in text and "-￥" in text
     assert "T20261204A1" not in text
+
+
+def test_the_print_worker_prints_the_refund_receipt_once(demo_store, now, tmp_path):
+    import time
+
+    from boxoffice.print_worker import PrintWorker
+    from printing import PrinterSpec
+
+    order = sell_order(demo_store, now)
+    result = _refund(demo_store, request(order, engine=demo_store), now)
+    spec = PrinterSpec(name="front", connection="preview", path=str(tmp_path / "front"))
+    worker = PrintWorker(demo_store, {"front": spec}, terminal_id="counter-1", cinema_zh="星光影城",
+                         cinema_en="Starlight", zone=SHANGHAI, clock=lambda: now, poll_s=0.05)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with transaction(demo_store, write=False) as session:
+                job = session.get(PrintJob, result.receipt_job_id)
+            if job.status == "printed" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        assert worker.stop()
+    assert job.status == "printed"
+    assert [p.name for p in (tmp_path / "front").glob("*.bin")] == [
+        f"job-{job.id}-1-{order.reference}-refund-{result.refund_id}.bin"]
