@@ -73,8 +73,7 @@ def test_a_payment_in_progress_is_told_and_undone_by_the_context_manager():
     seen: list[bool] = []
     service = KioskService(kiosk=True, printer_configured=True)
     service.on_change = lambda: seen.append(service.payment_in_progress)
-    with pytest.raises(RuntimeError):
-        with service.payment():
-            assert service.payment_in_progress
-            raise RuntimeError("declined")
+    with pytest.raises(RuntimeError), service.payment():
+        assert service.payment_in_progress
+        raise RuntimeError("declined")
     assert not service.payment_in_progress and seen == [True, False]

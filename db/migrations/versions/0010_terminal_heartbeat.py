@@ -5,10 +5,9 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-05 16:00:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'
