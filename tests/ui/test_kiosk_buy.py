@@ -1,0 +1,247 @@
+"""Buying at a self-service kiosk, driven like a customer through Pilot on the demo cinema and a fixed clock.
+
+"Now" is Friday 10:00: the first film on the attract screen is Avatar: Fire and Ash, whose 10:30 IMAX 3D
+showtime has premium seats (¥95 adult, ¥75 child) and a ¥5 service fee per ticket.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from kiosk_support import (
+    KIOSK,
+    PHONE,
+    SIZE,
+    Clock,
+    ScriptedTerminal,
+    at_attract,
+    kiosk_app,
+    kiosk_config,
+    my_holds,
+    orders,
+    pay,
+    payments,
+    print_jobs,
+    settle,
+    shown,
+    to_step,
+)
+from textual.widgets import Button, Static
+from ui_helpers import run
+
+from boxoffice.payment_terminal import write_answer
+from kiosk.screens.kiosk_done_screen import KioskDoneScreen
+from kiosk.screens.kiosk_pay_screen import KioskPayScreen
+from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
+from kiosk.screens.kiosk_tickets_screen import KioskTicketsScreen
+from kiosk.widgets.seat_map import SeatMap
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_customer_buys_two_tickets_and_they_print(tmp_path, demo_store, language):
+    config = kiosk_config(tmp_path)
+    app = kiosk_app(config, demo_store, Clock())
+    terminal = ScriptedTerminal()
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = terminal
+            await to_step(pilot, "seats", language=language)
+            seats = app.screen
+            assert isinstance(seats, KioskSeatsScreen)
+            held = seats.query_one(SeatMap).selected_ids
+            assert len(held) == 2 and sorted(held) == sorted(my_holds(demo_store))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, KioskTicketsScreen)
+            await pilot.click("#type-1-child")  # the second seat is a child's
+            await pilot.click(".kiosk-continue")
+            await settle(pilot)
+            for char in PHONE:
+                await pilot.press(char)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, KioskPayScreen)
+            breakdown = shown(app, "#pay-kiosk-breakdown")
+            assert "¥95.00" in breakdown and "¥75.00" in breakdown and "¥5.00" in breakdown
+            assert "¥180.00" in breakdown  # 95 + 75 + 2 × 5: every fee shown, in the total
+            assert "138****5678" in shown(app, "#pay-kiosk-notes")
+            await pay(pilot)
+            assert isinstance(app.screen, KioskDoneScreen)
+            assert app.language == language
+            (order,) = orders(demo_store)
+            assert (order.channel, order.terminal_id, order.staff_id, order.total_fen) == ("kiosk", KIOSK, None, 18000)
+            assert order.customer_phone == PHONE
+            (payment,) = payments(demo_store)
+            assert (payment.method, payment.amount_fen, payment.reference) == ("card", 18000, "T00001REF")
+            assert terminal.charges[0][:2] == (18000, "card")
+            assert len(print_jobs(demo_store, order.id or 0)) == 2
+            assert my_holds(demo_store) == []
+            await pilot.click("#done-kiosk-finish")
+            await settle(pilot)
+            assert at_attract(app) and app.language == "zh"
+
+    run(body)
+
+
+def test_a_declined_payment_leaves_no_order_and_the_customer_pays_again(tmp_path, demo_store):
+    app = kiosk_app(kiosk_config(tmp_path), demo_store, Clock())
+    terminal = ScriptedTerminal(answers=["declined", "timeout"])
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = terminal
+            await to_step(pilot, "pay", language="en")
+            await pay(pilot, "mobile")
+            assert isinstance(app.screen, KioskPayScreen)
+            assert "declined" in shown(app, "#pay-kiosk-state") and "No money was taken" in shown(app, "#pay-kiosk-state")
+            assert orders(demo_store) == [] and payments(demo_store) == []
+            assert len(my_holds(demo_store)) == 2  # the seats stay the customer's
+            await pay(pilot, "card")
+            assert "did not answer" in shown(app, "#pay-kiosk-state")
+            assert orders(demo_store) == []
+            await pay(pilot, "card")
+            assert isinstance(app.screen, KioskDoneScreen)
+            assert len(orders(demo_store)) == 1 and len(terminal.charges) == 3
+
+    run(body)
+
+
+def test_the_simulated_terminal_is_answered_through_its_file(tmp_path, demo_store):
+    config = kiosk_config(tmp_path, payment_terminal={"default": "wait", "timeout_seconds": 5})
+    app = kiosk_app(config, demo_store, Clock())
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await to_step(pilot, "pay")
+            write_answer(config.resolve("payment-terminal"), "decline")
+            await pay(pilot)
+            assert orders(demo_store) == []
+            assert "支付未成功" in shown(app, "#pay-kiosk-state")
+            write_answer(config.resolve("payment-terminal"), "approve")
+            await pay(pilot)
+            assert isinstance(app.screen, KioskDoneScreen)
+            (payment,) = payments(demo_store)
+            assert payment.method == "card" and payment.reference and payment.reference.startswith("SIM")
+            journal = (config.resolve("payment-terminal") / "journal.log").read_text()
+            assert "declined" in journal and "approved" in journal
+
+    run(body)
+
+
+def test_paid_but_not_printed_shows_the_pickup_code_and_sends_to_the_counter(tmp_path, demo_store):
+    app = kiosk_app(kiosk_config(tmp_path, printer=False), demo_store, Clock())
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = ScriptedTerminal()
+            await to_step(pilot, "pay", language="en")
+            await pay(pilot)
+            assert isinstance(app.screen, KioskDoneScreen)
+            (order,) = orders(demo_store)
+            assert order.status == "paid"  # the tickets stay sold
+            code = shown(app, "#done-kiosk-code")
+            assert "collect your tickets at the counter" in code and "Pickup code" in code
+            pickup = app.screen.sale.pickup_code
+            assert pickup is not None and f"{pickup[:3]} {pickup[3:6]} {pickup[6:]}" in code
+            assert order.reference in code
+
+    run(body)
+
+
+def test_a_ticket_printer_that_fails_after_payment_leaves_the_tickets_sold_and_shows_the_code(tmp_path, demo_store):
+    printer = {"name": "tickets", "connection": "file", "path": "no-such-folder/printer.bin"}  # cannot be opened
+    app = kiosk_app(kiosk_config(tmp_path, printers=[printer]), demo_store, Clock())
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = ScriptedTerminal()
+            await to_step(pilot, "pay")
+            await pay(pilot)
+            screen = app.screen
+            assert isinstance(screen, KioskDoneScreen)
+            for _ in range(20):  # the print worker tries, and the screen looks every second
+                if screen.printing == "failed":
+                    break
+                await pilot.pause(0.5)
+            assert screen.printing == "failed"
+            (order,) = orders(demo_store)
+            assert order.status == "paid" and len(print_jobs(demo_store, order.id or 0)) == 2
+            code = shown(app, "#done-kiosk-code")
+            assert "请凭以下取票码到售票台取票" in code and order.reference in code
+
+    run(body)
+
+
+def _service(app):
+    """The kiosk's service state (app.kiosk_service), or a simple stand-in when the app has none."""
+    service = getattr(app, "kiosk_service", None)
+    if service is None:
+        service = app.kiosk_service = SimpleNamespace(in_service=True, reason=None, payment_in_progress=False)
+    return service
+
+
+def test_an_out_of_service_kiosk_sends_the_customer_to_the_counter_instead_of_taking_money(tmp_path, demo_store):
+    app = kiosk_app(kiosk_config(tmp_path), demo_store, Clock())
+    terminal = ScriptedTerminal()
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = terminal
+            await to_step(pilot, "phone", language="en")
+            service = _service(app)
+            service.in_service, service.reason = False, "printer_paper_out"
+            await pilot.press("enter")
+            await settle(pilot)
+            (screen,) = [s for s in app.screen_stack if isinstance(s, KioskPayScreen)]
+            state = str(screen.query_one("#pay-kiosk-state", Static).render())
+            assert "cannot take payments" in state and "counter" in state and "printer_paper_out" in state
+            assert not screen.query_one("#pay-kiosk-methods").display
+            screen.pay("card")  # even asked directly, it takes no money
+            await settle(pilot)
+            assert terminal.charges == [] and orders(demo_store) == []
+            service.in_service, service.reason = True, None
+            await pilot.pause(1.5)  # the step looks again every second (an out-of-order screen goes)
+            assert app.screen is screen and screen.query_one("#pay-kiosk-methods").display
+            await pay(pilot)
+            assert isinstance(app.screen, KioskDoneScreen)
+
+    run(body)
+
+
+@pytest.mark.parametrize("step", ["film", "showtime", "party", "seats", "types", "phone", "pay"])
+def test_cancel_at_every_step_gives_the_seats_back_and_starts_over(tmp_path, demo_store, step):
+    app = kiosk_app(kiosk_config(tmp_path), demo_store, Clock())
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = ScriptedTerminal()
+            await to_step(pilot, step, language="en")
+            if step in ("types", "phone", "pay"):
+                assert len(my_holds(demo_store)) == 2
+            await pilot.click(".kiosk-cancel")
+            await settle(pilot)
+            assert at_attract(app)
+            assert app.language == "zh"
+            assert my_holds(demo_store) == [] and orders(demo_store) == []
+
+    run(body)
+
+
+def test_back_from_the_seats_gives_them_back_and_a_digit_picks_the_best_seats_again(tmp_path, demo_store):
+    app = kiosk_app(kiosk_config(tmp_path), demo_store, Clock())
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await to_step(pilot, "seats", party=2)
+            seat_map = app.screen.query_one(SeatMap)
+            await pilot.press("4")
+            await settle(pilot)
+            assert len(seat_map.selected_ids) == 4 and len(my_holds(demo_store)) == 4
+            await pilot.click(".kiosk-back")
+            await settle(pilot)
+            assert my_holds(demo_store) == []
+            assert app.screen.query_one("#party-4", Button)  # asked how many again
+
+    run(body)
