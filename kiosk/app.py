@@ -13,13 +13,14 @@ Seams for later issues:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -34,15 +35,18 @@ from boxoffice.print_worker import PrintEvent, PrintWorker
 from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
 from boxoffice.sms import gateway_from_config
 from boxoffice.sms_sender import SmsSender
-from printing import print_document
+from printing import PrinterStatus, print_document, read_status
 from printing.document import Document
 from printing.factory import PrinterError
 from printing.spec import PrinterSpec
 from boxoffice.refund_policy import policy_from_config, register_policy
-from boxoffice.terminals import register_terminal
+from boxoffice.kiosk_service import KioskService
+from boxoffice.terminals import is_taken_out_of_service, register_terminal
+from kiosk import accessibility
 from kiosk.intents import run_intent
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
 from kiosk.screens.seat_selection_screen import SeatSelectionScreen
+from kiosk.service_watch import ServiceWatch, kiosk_allows
 
 MODES_OPENED = ("counter", "kiosk", "door")
 """Modes this release can open."""
@@ -57,19 +61,31 @@ def _utc_now() -> datetime:
 class BoxOfficeApp(ContainErrors, App[None]):
     """The box-office terminal: staff sign-in and showtimes at the counter, a welcome screen at a kiosk."""
 
-    CSS_PATH = "styles/app.tcss"
+    CSS_PATH = ["styles/app.tcss", "styles/access.tcss"]
 
     BINDINGS = [
         Binding("f2", "toggle_language", "key.language", priority=True),
         Binding("ctrl+q", "quit", "key.quit", priority=True),
+        Binding("f9", "toggle_high_contrast", "access.key_contrast", show=False),
+        Binding("f10", "toggle_large_text", "access.key_large_text", show=False),
     ]
-    """F2 switches between Chinese and English anywhere; ctrl+q quits (never at a kiosk)."""
+    """F2 switches between Chinese and English anywhere; ctrl+q quits (never at a kiosk); at a kiosk F9 and F10
+    switch high contrast and large text (a screen's own F9/F10 come first)."""
 
     print_generation: reactive[int] = reactive(0)
     """Counts print events; screens that show print state watch it."""
 
     language: reactive[str] = reactive("zh")
     """The terminal's current language ("zh" or "en"); screens watch it and redraw their texts."""
+
+    service_generation: reactive[int] = reactive(0)
+    """Counts changes of :attr:`kiosk_service` and printer readings; service screens watch it."""
+
+    high_contrast: reactive[bool] = reactive(False)
+    """The high-contrast theme is on (kiosk; default ``[kiosk] theme``)."""
+
+    large_text: reactive[bool] = reactive(False)
+    """Large text is on (kiosk; default ``[kiosk] large_text``)."""
 
     def __init__(
         self,
@@ -114,6 +130,15 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self.set_reactive(BoxOfficeApp.language, config.site.language)
         self._translators = {language: Translator(language) for language in LANGUAGES}
         self.title = self.translator("app.title")
+        self.service_watch = ServiceWatch(self)
+        """Printer watch, heartbeats, and at a kiosk the out-of-order screen and the service entry."""
+        self.kiosk_service = KioskService(kiosk=mode == "kiosk", printer_configured=self.ticket_printer is not None)
+        """In service or not, and why (see boxoffice.kiosk_service); the buying flow reads it before payment."""
+        self.kiosk_service.on_change = self.service_watch.service_changed
+        self.read_printer_status: Callable[[PrinterSpec], PrinterStatus] = read_status
+        """How the ticket printer is asked for its status (the printing edge; tests replace it)."""
+        self._last_input = time.monotonic()
+        self._uncontained: list[float] = []
 
     @property
     def translator(self) -> Translator:
@@ -136,10 +161,13 @@ class BoxOfficeApp(ContainErrors, App[None]):
                 session, policy_from_config(self.config.refunds), self.now()), name="register refund policy")
         except BoxOfficeError as error:
             log.warning("could not register terminal %s: %s", terminal.id, error.code)
+        self._read_service_flag()
         self._release_my_holds("restart")
         self._load_site_keys()
         self._start_printing()
         self._start_sms()
+        self.service_watch.start()
+        self.reset_accessibility()
         self.push_screen(KioskWelcomeScreen() if self.mode == "kiosk" else SignInScreen())
 
     def _load_site_keys(self) -> None:
@@ -176,6 +204,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
             self._stop_printing()
             self.print_worker = None
             self._start_printing()
+        if printers_changed:
+            self.service_watch.printers_changed()
         if sms_changed:
             self._stop_sms()
             self._start_sms()
@@ -201,6 +231,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
     def _print_changed(self, event: PrintEvent) -> None:
         """A job printed or failed: tell the screens (the counter shows what needs attention)."""
         self.print_generation += 1
+        self.service_watch.print_event(event)
         if event.error and event.status in ("failed", "uncertain"):
             self.notify(self.translator("print.job_problem", printer=event.printer,
                                         error=self.translator.error(event.error)), severity="warning")
@@ -257,11 +288,19 @@ class BoxOfficeApp(ContainErrors, App[None]):
             self.sms_sender.stop()
             self.sms_sender = None
 
+    async def on_event(self, event: events.Event) -> None:
+        """A kiosk's keys are watched for the technician's service sequence (which they then do not reach)."""
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._last_input = time.monotonic()
+            if isinstance(event, events.Key) and self.service_watch.key(event.key):
+                return
+        await super().on_event(event)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """At a kiosk there is no way out of the app."""
-        if self.mode == "kiosk" and action in ("quit", "help_quit", "command_palette"):
-            return False
-        return True
+        """At a kiosk there is no way out of the app (see service_watch.kiosk_allows); F9/F10 only at a kiosk."""
+        if self.mode == "kiosk":
+            return kiosk_allows(self, action)
+        return action not in ("toggle_high_contrast", "toggle_large_text")
 
     def action_toggle_language(self) -> None:
         """Switch between Chinese and English."""
@@ -279,6 +318,100 @@ class BoxOfficeApp(ContainErrors, App[None]):
     @contain_errors.setter
     def contain_errors(self, value: bool) -> None:
         self._contain_errors = value
+
+    # -- kiosk service, lock-down and accessibility (see kiosk.service_watch, kiosk.accessibility) ---------------
+
+    def _read_service_flag(self) -> None:
+        """A kiosk a technician took out of service stays out after a restart."""
+        terminal_id = self.config.terminal.id
+        try:
+            taken_out = run_intent(self.engine, lambda session: is_taken_out_of_service(
+                session, terminal_id=terminal_id), write=False, name="service flag")
+        except BoxOfficeError as error:
+            log.warning("could not read the service flag of %s: %s", terminal_id, error.code)
+            return
+        self.kiosk_service.set_taken_out(taken_out)
+
+    @property
+    def payment_in_progress(self) -> bool:
+        """A customer's payment is under way: the out-of-order screen waits (``kiosk_service.payment()``)."""
+        return self.kiosk_service.payment_in_progress
+
+    @payment_in_progress.setter
+    def payment_in_progress(self, paying: bool) -> None:
+        self.kiosk_service.payment_in_progress = paying
+
+    def seconds_since_input(self) -> float:
+        """Seconds since the last key, touch or click anywhere."""
+        return time.monotonic() - self._last_input
+
+    def action_toggle_high_contrast(self) -> None:
+        """High contrast on or off, for this customer."""
+        self.high_contrast = not self.high_contrast
+
+    def action_toggle_large_text(self) -> None:
+        """Large text on or off, for this customer."""
+        self.large_text = not self.large_text
+
+    def reset_accessibility(self) -> None:
+        """Back to ``[kiosk] theme`` and ``large_text`` (a kiosk's customer session ended); counters: default."""
+        kiosk = self.mode == "kiosk"
+        self.high_contrast = kiosk and self.config.kiosk.theme == "high_contrast"
+        self.large_text = kiosk and self.config.kiosk.large_text
+        accessibility.apply(self, high_contrast=self.high_contrast, large_text=self.large_text)
+
+    def watch_high_contrast(self) -> None:
+        accessibility.apply(self, high_contrast=self.high_contrast, large_text=self.large_text)
+
+    def watch_large_text(self) -> None:
+        accessibility.apply(self, high_contrast=self.high_contrast, large_text=self.large_text)
+
+    def report_unexpected_error(self) -> None:
+        """Something broke (already logged): at a kiosk a bilingual "sorry" with a way back, elsewhere a notice."""
+        from kiosk.dialogs.kiosk_error_dialog import KioskErrorDialog
+
+        if self.mode != "kiosk":
+            self.notify(self.translator.error("unexpected"), severity="error")
+            return
+        if isinstance(self.screen, KioskErrorDialog):
+            return
+        self.push_screen(KioskErrorDialog(), callback=self._after_kiosk_error)
+
+    def _after_kiosk_error(self, start_again: bool | None) -> None:
+        if not start_again or self.kiosk_service.payment_in_progress:
+            return
+        self._release_my_holds("error")
+        self.language = self.config.site.language
+        self.reset_accessibility()
+
+        async def to_first_screen() -> None:
+            while len(self.screen_stack) > 2:
+                await self.pop_screen()
+            idle = getattr(self, "idle", None)  # a new customer for the idle timeout (kiosk.idle)
+            if idle is not None:
+                idle.reset()
+            self.service_watch.enforce()
+
+        self.call_later(to_first_screen)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """At a kiosk, an error outside a message handler (a worker, a timer, drawing) is logged, never shown.
+
+        Textual would end the app and print the traceback. The customer gets :meth:`report_unexpected_error`
+        instead. Errors in a burst (more than 10 in 10 s: something is broken for good) end the app with exit
+        code 1, still without a traceback, for the kiosk's service manager to start it again.
+        """
+        if self.mode != "kiosk" or not self.contain_errors:
+            super()._handle_exception(error)
+            return
+        log.error("unexpected error at the kiosk", exc_info=error)
+        now = time.monotonic()
+        self._uncontained = [*(t for t in self._uncontained if now - t < 10), now]
+        if len(self._uncontained) > 10:
+            log.critical("too many errors in a row at the kiosk: exiting for a restart")
+            self.exit(return_code=1)
+            return
+        self.call_later(self.report_unexpected_error)
 
     def show_error(self, error: BoxOfficeError) -> None:
         """Tell the person, in their language, why what they asked for did not happen."""

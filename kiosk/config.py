@@ -8,6 +8,7 @@ expected`` and never as a traceback.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -218,6 +219,39 @@ class SmsConfig(_Section):
         return self
 
 
+KEY_NAME = r"((ctrl|shift|alt)\+)*([a-z0-9]|f([1-9]|1[0-9]|2[0-4])|[a-z]+(_[a-z]+)*)"
+"""A Textual key name: ``s``, ``f12``, ``ctrl+f12``, ``escape``, ``left_square_bracket``."""
+
+
+class KioskConfig(_Section):
+    """``[kiosk]``: how a self-service kiosk treats its customers."""
+
+    service_sequence: str = Field(default="f12 f12 f12 s", min_length=1, max_length=120)
+    """Keys (Textual names, separated by spaces) a technician types within 5 seconds, anywhere, to be asked for a
+    technician's PIN and reach the service menu."""
+    printer_check_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    """How often the kiosk asks its ticket printer how it is; out of paper or offline puts it out of service."""
+    theme: Literal["default", "high_contrast"] = "default"
+    """Colours each customer session starts with: ``default``, or ``high_contrast`` (white and yellow on black)."""
+    large_text: bool = False
+    """Start each customer session with large text (taller buttons, more room, bold words)."""
+
+    @field_validator("service_sequence")
+    @classmethod
+    def _key_names(cls, value: str) -> str:
+        keys = value.split()
+        bad = [key for key in keys if not re.fullmatch(KEY_NAME, key)]
+        if bad or not keys:
+            raise ValueError(f"key names separated by spaces, such as 'f12 f12 f12 s'; not a key name: {bad[0]!r}"
+                             if bad else "at least one key name")
+        return " ".join(keys)
+
+    @property
+    def service_keys(self) -> tuple[str, ...]:
+        """The service sequence as key names."""
+        return tuple(self.service_sequence.split())
+
+
 class RefundWindowConfig(_Section):
     """One ``[[refunds.windows]]`` table: the terms of a refund asked for while the showtime is this far off."""
 
@@ -315,6 +349,7 @@ class Config(_Section):
     door: DoorConfig = DoorConfig()
     sms: SmsConfig = SmsConfig()
     refunds: RefundsConfig = RefundsConfig()
+    kiosk: KioskConfig = KioskConfig()
     printers: tuple[PrinterConfig, ...] = ()
     """The ``[[printers]]`` tables; the first with role "tickets" prints tickets."""
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)

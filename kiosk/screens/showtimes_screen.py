@@ -74,6 +74,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("f7", "print_queue", "key.print_queue"),
         Binding("f8", "printers", "key.printers"),
         Binding("f9", "refund", "key.refund"),
+        Binding("f11", "terminals", "key.terminals"),
     ]
     """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable). F8
     opens the printers screen for those whose role may manage printers (hidden for others); F7 the print queue for
@@ -160,6 +161,12 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         from kiosk.screens.printers_screen import PrintersScreen
 
         self.app.push_screen(PrintersScreen(self.staff))
+
+    def action_terminals(self) -> None:
+        """Every terminal's heartbeat (kiosks in or out of service), over this list (Escape comes back)."""
+        from kiosk.screens.terminals_screen import TerminalsScreen
+
+        self.app.push_screen(TerminalsScreen(self.staff))
 
     def action_cancel_showtime(self) -> None:
         """Cancel the highlighted showtime (a supervisor's PIN and reason), or list a cancelled one's customers."""
