@@ -43,7 +43,10 @@ from boxoffice.refund_policy import policy_from_config, register_policy
 from boxoffice.kiosk_service import KioskService
 from boxoffice.terminals import is_taken_out_of_service, register_terminal
 from kiosk import accessibility
+from kiosk.idle import IdleWatch
 from kiosk.intents import run_intent
+from kiosk.kiosk_flow import make_payment_terminal
+from boxoffice.payment_terminal import PaymentTerminal
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
 from kiosk.screens.seat_selection_screen import SeatSelectionScreen
 from kiosk.service_watch import ServiceWatch, kiosk_allows
@@ -121,6 +124,10 @@ class BoxOfficeApp(ContainErrors, App[None]):
         """The site's key for pickup-code digests (None until loaded, or when it cannot be)."""
         self.signing_key: Ed25519PrivateKey | None = None
         self.refund_policy_id: int | None = None
+        self.idle: IdleWatch | None = None
+        """A kiosk's idle timeout (kiosk mode only; see kiosk.idle)."""
+        self.payment_terminal: PaymentTerminal | None = None
+        """A kiosk's card / mobile payment terminal ([payment_terminal]; kiosk mode only)."""
         """The stored version of ``[refunds]`` that this terminal's sales are made under (see on_mount)."""
         """The site's key for signing ticket entry tokens."""
         self._config = config
@@ -168,6 +175,10 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self._start_sms()
         self.service_watch.start()
         self.reset_accessibility()
+        if self.mode == "kiosk":
+            self.payment_terminal = make_payment_terminal(self)
+            self.idle = IdleWatch(self)
+            self.set_interval(1.0, self.idle.tick)
         self.push_screen(KioskWelcomeScreen() if self.mode == "kiosk" else SignInScreen())
 
     def _load_site_keys(self) -> None:
@@ -289,11 +300,15 @@ class BoxOfficeApp(ContainErrors, App[None]):
             self.sms_sender = None
 
     async def on_event(self, event: events.Event) -> None:
-        """A kiosk's keys are watched for the technician's service sequence (which they then do not reach)."""
+        """At a kiosk, every key, touch, click or scroll is the customer's activity (the idle timeout restarts);
+        a kiosk's keys are also watched for the technician's service sequence (which they then do not reach)."""
         if isinstance(event, events.InputEvent) and not event.is_forwarded:
             self._last_input = time.monotonic()
             if isinstance(event, events.Key) and self.service_watch.key(event.key):
                 return
+        if self.idle is not None and isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                                                        events.MouseScrollUp)):
+            self.idle.touch()
         await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from kiosk import cli_order, cli_printer
+from kiosk import cli_order, cli_printer, cli_terminal
 from kiosk.config import Config, ConfigError, load_config
 
 CONFIG_OPTION = click.option(
@@ -116,6 +116,7 @@ def _context_config(ctx: click.Context, config_path: Path | None) -> Config:
 def demo(ctx: click.Context, config_path: Path | None, load_only: bool) -> None:
     """Create or upgrade the store, load the demo cinema if it is empty, print the demo PINs, open the app."""
     from boxoffice.demo import DEMO_STAFF, load_demo
+    from boxoffice.demo.poster_art import install_demo_posters
     from db.engine import transaction
     from db.migrate import upgrade
 
@@ -131,10 +132,11 @@ def demo(ctx: click.Context, config_path: Path | None, load_only: bool) -> None:
                 cleaning_minutes=config.site.cleaning_minutes,
                 site_names=(config.site.name_zh, config.site.name_en),
             )
+        posters = install_demo_posters(config.resolve(config.kiosk.posters_dir))
     click.echo(f"Store: {config.database_url}")
     click.echo(
         f"Demo cinema: added {result.auditoriums} halls ({result.seats} seats), {result.films} films, "
-        f"{result.showtimes} showtimes, {result.staff} staff."
+        f"{result.showtimes} showtimes, {result.staff} staff, {posters} posters."
     )
     click.echo("Demo staff (number / PIN):")
     for code, name, role, pin in DEMO_STAFF:
@@ -404,6 +406,7 @@ def _printer_config(ctx: click.Context) -> Config:
 
 
 cli_printer.register(boxoffice, _printer_config)
+cli_terminal.register(boxoffice, _printer_config)
 cli_order.register(boxoffice, _open_store, CONFIG_OPTION, problems_reported)
 
 

@@ -226,6 +226,17 @@ KEY_NAME = r"((ctrl|shift|alt)\+)*([a-z0-9]|f([1-9]|1[0-9]|2[0-4])|[a-z]+(_[a-z]
 class KioskConfig(_Section):
     """``[kiosk]``: how a self-service kiosk treats its customers."""
 
+    idle_seconds: int = Field(default=90, ge=15, le=3600)
+    """Seconds without a touch or key before the kiosk asks "Are you still there?" (never during a payment)."""
+    still_there_seconds: int = Field(default=20, ge=5, le=300)
+    """Seconds the question counts down before the kiosk gives the seats back and starts again."""
+    done_seconds: int = Field(default=30, ge=5, le=600)
+    """Seconds the done screen stays after the tickets printed, before the attract screen comes back."""
+    max_party: int = Field(default=8, ge=1, le=9)
+    """The most tickets one customer may buy at a kiosk (1–9)."""
+    posters_dir: str = Field(default="posters", min_length=1)
+    """Folder of film posters, relative to kiosk.toml: ``<English title as a slug>.png`` (``ne-zha-2.png``) or
+    ``<Chinese title>.png``; a film without one shows a title card."""
     service_sequence: str = Field(default="f12 f12 f12 s", min_length=1, max_length=120)
     """Keys (Textual names, separated by spaces) a technician types within 5 seconds, anywhere, to be asked for a
     technician's PIN and reach the service menu."""
@@ -250,6 +261,30 @@ class KioskConfig(_Section):
     def service_keys(self) -> tuple[str, ...]:
         """The service sequence as key names."""
         return tuple(self.service_sequence.split())
+
+
+class PaymentTerminalConfig(_Section):
+    """``[payment_terminal]``: the card / mobile payment terminal beside a kiosk (see docs/kiosk.md)."""
+
+    kind: Literal["simulated"] = "simulated"
+    """Which terminal: only ``simulated`` (driven by files, for demos and tests) in this release."""
+    methods: tuple[Literal["card", "mobile"], ...] = ("card", "mobile")
+    """Ways to pay offered to the customer: ``card`` and/or ``mobile`` (WeChat Pay / Alipay)."""
+    folder: str = Field(default="payment-terminal", min_length=1)
+    """simulated: the folder of its ``next`` answer file and journal, relative to kiosk.toml."""
+    default: Literal["approve", "decline", "timeout", "wait"] = "approve"
+    """simulated: the answer when no ``boxoffice terminal`` command gave one (``wait``: wait for a command)."""
+    delay_seconds: float = Field(default=2.0, ge=0, le=120)
+    """simulated: seconds before the default answer (the customer at the terminal)."""
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    """Seconds to wait for the terminal's answer; then the payment counts as timed out (nothing taken)."""
+
+    @field_validator("methods")
+    @classmethod
+    def _some_method(cls, methods: tuple[str, ...]) -> tuple[str, ...]:
+        if not methods or len(set(methods)) != len(methods):
+            raise ValueError("at least one of card and mobile, each once")
+        return methods
 
 
 class RefundWindowConfig(_Section):
@@ -350,6 +385,7 @@ class Config(_Section):
     sms: SmsConfig = SmsConfig()
     refunds: RefundsConfig = RefundsConfig()
     kiosk: KioskConfig = KioskConfig()
+    payment_terminal: PaymentTerminalConfig = PaymentTerminalConfig()
     printers: tuple[PrinterConfig, ...] = ()
     """The ``[[printers]]`` tables; the first with role "tickets" prints tickets."""
     source: Path = Field(default=Path("kiosk.toml"), exclude=True)

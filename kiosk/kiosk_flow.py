@@ -98,7 +98,8 @@ def keep_holds(app: BoxOfficeApp) -> None:
 
 
 def end_customer_session(app: BoxOfficeApp, reason: str) -> None:
-    """The customer is gone (``done``, ``cancel``, ``timeout``): seats back, their screens closed, language reset.
+    """The customer is gone (``done``, ``cancel``, ``timeout``): seats back, their screens closed, language (and
+    theme and text size) reset.
 
     Only the customer's screens are closed, from the top: a screen someone else put over them (out of service)
     stays.
@@ -110,6 +111,9 @@ def end_customer_session(app: BoxOfficeApp, reason: str) -> None:
         while len(app.screen_stack) > 1 and is_customer_screen(app.screen):
             await app.pop_screen()
         app.language = app.config.site.language
+        reset_accessibility = getattr(app, "reset_accessibility", None)  # the next customer's theme and text size
+        if reset_accessibility is not None:
+            reset_accessibility()
         if app.idle is not None:
             app.idle.reset()
 

@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import local_time
@@ -51,6 +51,7 @@ class PickupScreen(BoxOfficeScreen[None]):
     #pickup-message.-ok { color: $text-success; text-style: bold; }
     #pickup-message.-locked { color: $text-warning; text-style: bold; }
     #pickup-order { width: 100%; height: auto; margin: 1 0 0 0; padding: 0 1; }
+    #pickup-back { margin: 1 0 0 0; min-width: 16; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -89,6 +90,8 @@ class PickupScreen(BoxOfficeScreen[None]):
             yield Input(id="pickup-input", max_length=400)
             yield Static(id="pickup-message")
             yield Static(id="pickup-order")
+            if not self.at_counter:  # a kiosk customer needs a button to leave by (Escape does it too)
+                yield Button(id="pickup-back")
         yield TranslatedFooter()
 
     def on_mount(self) -> None:
@@ -108,6 +111,8 @@ class PickupScreen(BoxOfficeScreen[None]):
         self.query_one("#pickup-title", Static).update(self.t("pickup.title"))
         self.query_one("#pickup-prompt", Static).update(self.t("pickup.prompt"))
         self.query_one("#pickup-input", Input).placeholder = self.t("pickup.placeholder")
+        for back in self.query("#pickup-back").results(Button):
+            back.label = self.t("buy.back")
         self._render_message()
         self._render_order()
 
@@ -320,6 +325,10 @@ class PickupScreen(BoxOfficeScreen[None]):
             return
         box.tickets_queued(cash=False)
         self.post_message(self.Answered(reprinted=len(jobs)))
+
+    @on(Button.Pressed, "#pickup-back")
+    def _back_pressed(self) -> None:
+        self.action_back()
 
     def action_back(self) -> None:
         """Back to where the pickup was opened from."""

@@ -47,7 +47,8 @@ def test_a_qr_read_from_a_printed_ticket_collects_the_order_and_its_tickets_prin
             (scanned,) = decode_qr(shown.png)
             assert scanned == first.qr_payload and len(scanned) == 194
 
-            await pilot.click("#collect-en")
+            await pilot.click("#lang-en")
+            await pilot.click("#collect")
             await pilot.pause()
             assert isinstance(app.screen, PickupScreen)
             for char in scanned:

@@ -1,14 +1,16 @@
-"""Kiosk mode: a customer-facing placeholder with no way out of the app."""
+"""Kiosk mode: the attract screen, with no way out of the app."""
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from kiosk.screens import KioskWelcomeScreen
+from kiosk.widgets.film_card import FilmCard
+from kiosk.widgets.poster import Poster
 from ui_helpers import SIZE, run
 
 
-def test_kiosk_shows_the_bilingual_placeholder_with_the_site_name(make_app):
+def test_kiosk_attract_screen_shows_the_films_and_buy_and_collect_in_both_languages(make_app):
     app = make_app(mode="kiosk")
 
     async def body() -> None:
@@ -16,8 +18,11 @@ def test_kiosk_shows_the_bilingual_placeholder_with_the_site_name(make_app):
             assert isinstance(app.screen, KioskWelcomeScreen)
             texts = [str(widget.render()) for widget in app.screen.query(Static)]
             assert "星光影城" in texts and "Starlight Cinema" in texts
-            assert "自助售票即将开放" in texts
-            assert "Self-service ticketing is coming soon" in texts
+            buy, collect = (str(app.screen.query_one(f"#{name}", Button).label) for name in ("buy", "collect"))
+            assert "购票" in buy and "Buy tickets" in buy and "取票" in collect and "Collect tickets" in collect
+            titles = [str(card.query_one(".film-card-title", Static).render()) for card in app.screen.query(FilmCard)]
+            assert titles == ["小猫快跑", "深海迷航", "山海之间"]  # on sale from now, the soonest first
+            assert not any(card.query_one(Poster).has_picture for card in app.screen.query(FilmCard))  # title cards
 
     run(body)
 

@@ -22,7 +22,7 @@ def _before(step: str | None, language: str):
         if step is None:
             if language == "en":
                 await pilot.click("#lang-en")
-            await pilot.pause()
+            await pilot.pause(0.5)  # a pressed button's flash is over
             return
         await to_step(pilot, step, language=language, party=3)
         await pilot.pause()

@@ -63,7 +63,8 @@ def test_a_kiosk_locks_its_pickup_input_after_five_wrong_codes_and_counts_down(m
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.click("#collect-en")
+            await pilot.click("#lang-en")
+            await pilot.click("#collect")
             await pilot.pause()
             assert isinstance(app.screen, PickupScreen) and app.language == "en"
             await _type(pilot, "1234 5678 91")  # a typo: caught by the check digit, not counted

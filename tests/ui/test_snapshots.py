@@ -35,5 +35,5 @@ def test_sign_in_screen(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=SIZE)
 
 
-def test_kiosk_placeholder(snap_compare, make_app):
+def test_kiosk_attract_with_title_cards(snap_compare, make_app):
     assert snap_compare(make_app(mode="kiosk"), terminal_size=SIZE)
