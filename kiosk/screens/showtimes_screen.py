@@ -74,6 +74,7 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         Binding("f7", "print_queue", "key.print_queue"),
         Binding("f8", "printers", "key.printers"),
         Binding("f9", "refund", "key.refund"),
+        Binding("f10", "exchange", "key.exchange"),
         Binding("f11", "terminals", "key.terminals"),
     ]
     """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable). F8
@@ -138,6 +139,8 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         """Day keys leave an open drop-down alone; F8 only for roles that manage printers."""
         if action == "printers":
             return self.staff.can("printers")
+        if action == "exchange":
+            return self.staff.can("sell")
         if action in ("print_queue", "refund"):
             return self.staff.can("sell")
         if action in ("previous_day", "next_day", "today"):
@@ -178,6 +181,12 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key is not None:
             self.app.push_screen(CancelShowtimeScreen(self.staff, int(key)), callback=lambda _: self._refresh())
+
+    def action_exchange(self) -> None:
+        """Exchange tickets of an order for another showtime, seats or types, over this list (Escape comes back)."""
+        from kiosk.screens.exchange_screen import ExchangeScreen
+
+        self.app.push_screen(ExchangeScreen(self.staff))
 
     def action_pickup(self) -> None:
         """Collect tickets booked online (QR scan or pickup code), over this list (Escape comes back)."""
