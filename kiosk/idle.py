@@ -79,6 +79,9 @@ class IdleWatch:
     def tick(self) -> None:
         """Once a second: ask, count down, or end the session."""
         if self._dialog is not None:
+            if self.app.screen is not self._dialog:
+                # Covered (the out-of-order screen went over it): dismissing now would pop the cover instead.
+                return
             self._dialog.show_countdown()
             if self._dialog.seconds_left() <= 0:
                 self._dialog.dismiss(False)
