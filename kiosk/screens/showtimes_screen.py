@@ -62,20 +62,22 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
     """The list of a day's showtimes, filtered by film and format, for one signed-in staff member."""
 
     BINDINGS = [
-        Binding("left_square_bracket", "previous_day", "showtimes.prev_day", key_display="["),
-        Binding("right_square_bracket", "next_day", "showtimes.next_day", key_display="]"),
-        Binding("left", "previous_day", show=False, priority=True),
-        Binding("right", "next_day", show=False, priority=True),
-        Binding("t", "today", "showtimes.today"),
-        Binding("f3", "switch_staff", "key.switch_staff"),
-        Binding("ctrl+o", "sign_out", "key.sign_out"),
         Binding("f4", "pickup", "key.pickup"),
-        Binding("f6", "cancel_showtime", "key.cancel_showtime"),
-        Binding("f7", "print_queue", "key.print_queue"),
-        Binding("f8", "printers", "key.printers"),
         Binding("f9", "refund", "key.refund"),
         Binding("f10", "exchange", "key.exchange"),
+        Binding("f7", "print_queue", "key.print_queue"),
+        Binding("f6", "cancel_showtime", "key.cancel_showtime", show=False),  # rare; the README names it
+        Binding("f8", "printers", "key.printers"),
         Binding("f11", "terminals", "key.terminals"),
+        Binding("f3", "switch_staff", "key.switch_staff"),
+        Binding("ctrl+o", "sign_out", "key.sign_out"),
+        # Day keys are named beside the day itself (``‹ [ 12-04 周五 ] ›``), not in the footer, which a full
+        # counter needs for its F-keys.
+        Binding("left_square_bracket", "previous_day", show=False),
+        Binding("right_square_bracket", "next_day", show=False),
+        Binding("left", "previous_day", show=False, priority=True),
+        Binding("right", "next_day", show=False, priority=True),
+        Binding("t", "today", show=False),
     ]
     """Days, filters and staff are all on the keyboard; Enter on a row is the table's (see ShowtimeTable). F8
     opens the printers screen for those whose role may manage printers (hidden for others); F7 the print queue for
@@ -143,6 +145,8 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
             return self.staff.can("sell")
         if action in ("print_queue", "refund"):
             return self.staff.can("sell")
+        if action == "terminals":  # supervisors' and technicians' key: the cashier's footer stays short
+            return self.staff.can("override") or self.staff.can("kiosk_service")
         if action in ("previous_day", "next_day", "today"):
             return not any(select.expanded for select in self.query(Select))
         return True
@@ -382,7 +386,8 @@ class ShowtimesScreen(BoxOfficeScreen[None]):
         day = self._day()
         title = self.t("showtimes.title") if day == self._today() else self.t("showtimes.title_other")
         self.query_one("#showtimes-title", Static).update(title)
-        self.query_one("#showtimes-day", Static).update(f"‹ {self._day_label(day)} ›")
+        self.query_one("#showtimes-day", Static).update(
+            Text.assemble(f"‹ {self._day_label(day)} ›\n", (self.t("showtimes.day_keys"), "dim")))
         self._render_print_indicator()
 
     def _render_filters(self) -> None:

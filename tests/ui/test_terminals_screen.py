@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.widgets import DataTable
-from ui_helpers import NOW, SIZE, run, sign_in
+from ui_helpers import NOW, SIZE, SUPERVISOR, run, sign_in
 
 from boxoffice.i18n import Translator
 from boxoffice.terminals import Heartbeat, write_heartbeat
@@ -34,7 +34,7 @@ def test_the_counter_shows_a_fresh_kiosk_and_a_stale_one_as_offline(make_app, co
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await sign_in(pilot)
+            await sign_in(pilot, SUPERVISOR[0], SUPERVISOR[3])  # F11 is a supervisor's and technician's key
             await pilot.press("f2")  # English
             await pilot.press("f11")
             await pilot.pause()
