@@ -123,13 +123,13 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self.pickup_key: bytes | None = None
         """The site's key for pickup-code digests (None until loaded, or when it cannot be)."""
         self.signing_key: Ed25519PrivateKey | None = None
+        """The site's key for signing ticket entry tokens."""
         self.refund_policy_id: int | None = None
+        """The stored version of ``[refunds]`` that this terminal's sales are made under (see on_mount)."""
         self.idle: IdleWatch | None = None
         """A kiosk's idle timeout (kiosk mode only; see kiosk.idle)."""
         self.payment_terminal: PaymentTerminal | None = None
         """A kiosk's card / mobile payment terminal ([payment_terminal]; kiosk mode only)."""
-        """The stored version of ``[refunds]`` that this terminal's sales are made under (see on_mount)."""
-        """The site's key for signing ticket entry tokens."""
         self._config = config
         self.engine = engine
         self.mode = mode
