@@ -24,6 +24,7 @@ from boxoffice.posters import find_poster
 from kiosk.intents import run_intent
 from kiosk.kiosk_flow import Purchase
 from kiosk.screens.base import BoxOfficeScreen
+from kiosk.widgets.accessibility_toggles import AccessibilityToggles
 from kiosk.widgets.film_card import FilmCard
 
 PAGE_SECONDS = 8.0
@@ -61,6 +62,8 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
             yield Button(id="buy", variant="primary")
             yield Button(id="collect", variant="success")
         yield Static(id="attract-hint")
+        with Center():
+            yield AccessibilityToggles()
         yield Static(id="attract-terminal")
 
     def on_mount(self) -> None:
