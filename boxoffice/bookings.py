@@ -72,7 +72,8 @@ _SHOWTIMES_AT = (
 )
 _BY_BOOKING = select(_order.c.reference).where(
     _order.c.platform == bindparam("p_platform"), _order.c.platform_booking_id == bindparam("p_booking"))
-_SHOWTIME_STATE = select(_show.c.status, _show.c.ends_at).where(_show.c.id == bindparam("p_showtime"))
+_SHOWTIME_STATE = (select(_show.c.status, _show.c.ends_at).where(_show.c.id == bindparam("p_showtime"))
+                   .with_for_update(read=True))  # PostgreSQL: a cancellation and this import take turns
 _DIGEST_IN_USE = select(_order.c.id).where(_order.c.pickup_code_digest == bindparam("p_digest")).limit(1)
 _INSERT_ORDER = {
     name: dialect_insert(_order)

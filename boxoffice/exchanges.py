@@ -113,6 +113,8 @@ _BY_KEY = (
     .where(_exchange.c.request_key == bindparam("p_key"))
 )
 _REFERENCE = select(_order.c.reference).where(_order.c.id == bindparam("p_order"))
+_LOCK_ORDER = select(_order.c.id).where(_order.c.id == bindparam("p_order")).with_for_update()
+"""PostgreSQL: exchanges and refunds of one order take turns (SQLite's BEGIN IMMEDIATE already makes them)."""
 _NEW_TICKETS = select(_exchange_ticket.c.new_ticket_id).where(
     _exchange_ticket.c.exchange_id == bindparam("p_exchange")).order_by(_exchange_ticket.c.id)
 _BACK = select(_exchange_payment.c.payment_id, _exchange_payment.c.method, _exchange_payment.c.amount_fen,
@@ -335,6 +337,9 @@ def commit_exchange(session: Session, *, prepared: PreparedExchange, now: dateti
     request, context, decision = prepared.request, prepared.context, prepared.decision
     assert context is not None and decision is not None and prepared.breakdown is not None
     connection = session.connection()
+    # The old order's lock first, then the request key: a refund of this order, or the same exchange from a
+    # double Enter, has committed by the time the lock is ours (PostgreSQL), and what follows reads it.
+    connection.execute(_LOCK_ORDER, {"p_order": request.order_id})
     done = _existing(connection, request.request_key)
     if done is not None:  # a double Enter whose first try committed after this one was prepared
         return done

@@ -461,8 +461,9 @@ def reprint_ticket(session: Session, *, ticket_id: int, printer: str, approver: 
     _require_override(approver)
     if not reason.strip():
         raise BoxOfficeError("override_reason_missing", "a reprint needs a reason")
-    ticket = _run(session, select(_ticket.c.order_id, _ticket.c.status).where(_ticket.c.id == bindparam("p_t")),
-                  p_t=ticket_id).first()
+    # The ticket's lock (PostgreSQL): two reprints of one ticket take turns; the second sees the first's job.
+    ticket = _run(session, select(_ticket.c.order_id, _ticket.c.status).where(_ticket.c.id == bindparam("p_t"))
+                  .with_for_update(), p_t=ticket_id).first()
     if ticket is None:
         raise BoxOfficeError("print_ticket_unknown", "no such ticket", ticket_id=ticket_id)
     if ticket.status != "valid":

@@ -235,10 +235,12 @@ def refund_tickets(session: Session, request: RefundRequest, now: datetime) -> R
             a ticket was admitted or refunded by another terminal between the decision and the write.
     """
     connection = session.connection()
+    # The order's lock first, then the request key: on PostgreSQL the same request running at once in another
+    # transaction has committed (or rolled back) by the time the lock is ours, and this read sees it.
+    order = connection.execute(_LOCK_ORDER, {"p_order": request.order_id}).first()
     done = connection.execute(_BY_KEY, {"p_key": request.request_key}).scalar()
     if done is not None:
         return _load(session, int(done), repeated=True)
-    order = connection.execute(_LOCK_ORDER, {"p_order": request.order_id}).first()
     if order is None:
         raise BoxOfficeError("order_not_found", "no such order", order_id=request.order_id)
     facts = order_facts(session, request.order_id)

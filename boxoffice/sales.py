@@ -226,7 +226,9 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
     """Write a prepared sale: the holds become sold claims of a new order with its tickets, payments and audit.
 
     The holds are checked again under the write lock: if any was lost since the sale was prepared (it expired,
-    or the terminal gave it back), nothing is written.
+    or the terminal gave it back), nothing is written. On PostgreSQL the held claims' rows are the lock: a
+    showtime being cancelled releases them (and this sale finds them gone), or waits for this sale's UPDATE of
+    them and then refunds its tickets with the others.
 
     Raises:
         BoxOfficeError: ``hold_lost``.

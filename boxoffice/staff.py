@@ -85,7 +85,10 @@ def sign_in(
         A result with the staff member, or one of the error codes ``signin_failed`` (unknown number or wrong
         PIN, with attempts left when the number exists) and ``staff_locked`` (with the seconds remaining).
     """
-    staff = session.exec(select(Staff).where(Staff.code == code.strip(), Staff.active == True)).first()  # noqa: E712
+    # The row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE does the same): wrong PINs typed at two terminals at
+    # once both count.
+    staff = session.exec(select(Staff).where(Staff.code == code.strip(), Staff.active == True)  # noqa: E712
+                         .with_for_update()).first()
     if staff is None:
         audit.record(session, now=now, terminal_id=terminal_id, action="signin.unknown", subject=code[:16])
         return SignInResult(None, "signin_failed")

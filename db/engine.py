@@ -6,6 +6,12 @@ with ``BEGIN IMMEDIATE`` so that a transaction that reads and then writes waits 
 with "database is locked". pysqlite's own transaction handling is switched off so that we issue BEGIN ourselves
 (SQLAlchemy's pysqlite documentation, "Serializable isolation / Savepoints / Transactional DDL").
 
+PostgreSQL (``postgresql+psycopg://…``, one server shared by the terminals of several machines) runs at READ
+COMMITTED: who gets a seat is decided by the unique live-claim index (``INSERT … ON CONFLICT``) and by
+conditional UPDATEs, and the few rules a constraint cannot hold take row locks (``SELECT … FOR UPDATE`` / ``FOR
+SHARE``, which SQLite's compiler leaves out: there ``BEGIN IMMEDIATE`` already makes writers take turns). Sessions
+run in UTC, so timestamps come back the same whatever the server's time zone.
+
 Services never open sessions or commit: the UI (or a command) opens ``transaction()`` once per user intent and
 passes the session in.
 """
@@ -17,15 +23,29 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 BUSY_TIMEOUT_S = 15.0
+CONNECT_TIMEOUT_S = 10
 _WRITE_OPTION = "boxoffice_write"
 
 
 def is_sqlite(engine: Engine) -> bool:
     """True when the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+_NO_SCHEMA_SQLSTATES = frozenset({"42P01"})  # PostgreSQL undefined_table: a database never upgraded
+
+
+def is_store_unavailable(error: DBAPIError) -> bool:
+    """True when the store cannot be used at all (unreachable, locked, its schema missing), not for a bug.
+
+    SQLite says all of these with OperationalError ("no such table" included); PostgreSQL says a missing table
+    with a ProgrammingError whose SQLSTATE is 42P01.
+    """
+    return isinstance(error, OperationalError) or getattr(error.orig, "sqlstate", None) in _NO_SCHEMA_SQLSTATES
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -39,6 +59,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
+    if url.startswith("postgresql"):
+        return create_engine(
+            url,
+            isolation_level="READ COMMITTED",
+            pool_pre_ping=True,  # a terminal outlives server restarts: a dead pooled connection is replaced
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": "-c timezone=UTC",
+                          "application_name": "boxoffice"},
+            **kwargs,
+        )
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -63,7 +92,7 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     Args:
         engine: the store's engine.
         write: False for read-only work; on SQLite it then starts a deferred transaction that does not take the
-            write lock.
+            write lock (PostgreSQL needs no such distinction).
 
     Yields:
         A session; objects stay usable after the block (``expire_on_commit=False``).

@@ -75,14 +75,17 @@ class TerminalConfig(_Section):
 
 class DatabaseConfig(_Section):
     url: str = "sqlite:///boxoffice.db"
-    """SQLAlchemy URL; a relative SQLite path is relative to the config file."""
+    """SQLAlchemy URL: ``sqlite:///PATH`` (relative to the config file), or ``postgresql+psycopg://USER@HOST/DB``
+    for one PostgreSQL server shared by the terminals of several machines (psycopg 3 is the driver installed)."""
 
     @field_validator("url")
     @classmethod
     def _known_backend(cls, value: str) -> str:
-        if not (value.startswith("sqlite:///") or value.startswith("postgresql")):
-            raise ValueError(f"a sqlite:///PATH or postgresql+psycopg://… URL, got {value!r}")
-        return value
+        if value.startswith("sqlite:///"):
+            return value
+        if value.startswith("postgresql+psycopg://") and len(value) > len("postgresql+psycopg://"):
+            return value
+        raise ValueError(f"a sqlite:///PATH or postgresql+psycopg://USER@HOST/DB URL, got {value!r}")
 
 
 class HoldsConfig(_Section):

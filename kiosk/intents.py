@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from boxoffice.errors import BoxOfficeError
-from db.engine import transaction
+from db.engine import is_store_unavailable, transaction
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -45,7 +45,10 @@ def run_intent(engine: Engine, work: Callable[[Session], T], *, write: bool = Tr
     except BoxOfficeError as error:
         log.info("%s refused: %s (%s)", name or "intent", error.code, error.message)
         raise
-    except OperationalError as exc:
+    except DBAPIError as exc:
+        if not is_store_unavailable(exc):
+            log.exception("%s failed unexpectedly", name or "intent")
+            raise BoxOfficeError("unexpected", f"{type(exc).__name__}: {exc}") from exc
         log.exception("%s failed: the store is not available", name or "intent")
         raise BoxOfficeError("store_unavailable", str(exc.orig or exc)) from exc
     except Exception as exc:

@@ -16,5 +16,9 @@ with engine.connect() as connection:
         compare_type=True,
     )
     with context.begin_transaction():
+        if engine.dialect.name == "postgresql":
+            # Terminals upgrading one server at once take turns (SQLite: BEGIN IMMEDIATE); the second then finds the
+            # schema current. The lock goes with the transaction.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727071)")
         context.run_migrations()
     connection.commit()

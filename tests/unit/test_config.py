@@ -26,6 +26,12 @@ def test_relative_sqlite_path_is_taken_beside_the_config(tmp_path):
     assert config.database_url == f"sqlite:///{tmp_path / 'data' / 'store.db'}"
 
 
+def test_a_postgresql_url_is_taken_as_it_is(tmp_path):
+    url = "postgresql+psycopg://boxoffice:secret@db-host:5432/boxoffice"
+    (tmp_path / "k.toml").write_text(f'[database]\nurl = "{url}"\n')
+    assert load_config(tmp_path / "k.toml").database_url == url
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -34,6 +40,8 @@ def test_relative_sqlite_path_is_taken_beside_the_config(tmp_path):
         ('[terminal]\nmode = "till"\n', "k.toml: terminal.mode: expected one of"),
         ('[site]\ntimezone = "Mars/Olympus"\n', "k.toml: site.timezone: expected an IANA time zone"),
         ('[database]\nurl = "mysql://x"\n', "k.toml: database.url: expected a sqlite:///PATH"),
+        ('[database]\nurl = "postgresql://db-host/boxoffice"\n',
+         "k.toml: database.url: expected a sqlite:///PATH or postgresql+psycopg://USER@HOST/DB URL"),
         ('[holds]\nkiosk_seconds = 5\n', "k.toml: holds.kiosk_seconds:"),
         ("[site\n", "k.toml: not valid TOML"),
         ('[printer]\nname = "x"\n', "k.toml: printer: unknown key"),
