@@ -27,6 +27,7 @@ from boxoffice.terminals import register_terminal
 from boxoffice.ticket_content import ticket_contents
 from db.engine import make_engine, transaction
 from db.models import AuditEntry, Seat, Showtime, Ticket
+from tests.support.stores import driver_datetime, driver_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SIGNING = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
@@ -266,8 +267,9 @@ def test_an_admission_between_the_read_and_the_update_wins_and_is_reported(sold)
 
     def other_door_first(connection, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("UPDATE TICKET SET ADMITTED_AT"):
-            cursor.execute("UPDATE ticket SET admitted_at = ?, admitted_terminal = 'door-2' WHERE id = ?",
-                           (other_door.replace(tzinfo=None).isoformat(sep=" "), ticket_ids[0]))
+            cursor.execute(driver_sql(connection.dialect,
+                                      "UPDATE ticket SET admitted_at = ?, admitted_terminal = 'door-2' WHERE id = ?"),
+                           (driver_datetime(connection.dialect, other_door), ticket_ids[0]))
 
     event.listen(store, "before_cursor_execute", other_door_first)
     try:

@@ -44,6 +44,7 @@ from db.models import (
     Showtime,
     Ticket,
 )
+from tests.support.stores import driver_sql
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CASHIER = StaffMember(1, "1001", "王芳", "cashier")
@@ -302,8 +303,8 @@ def test_a_seat_taken_between_the_check_and_the_sale_undoes_every_write_of_the_e
 
     def other_terminal_first(connection, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("UPDATE SEATCLAIM SET STATUS"):
-            cursor.execute("UPDATE seatclaim SET terminal_id = 'counter-2' WHERE seat_id = ? AND showtime_id = ?",
-                           (seats[0], shows.imax))
+            cursor.execute(driver_sql(connection.dialect, "UPDATE seatclaim SET terminal_id = 'counter-2' "
+                                      "WHERE seat_id = ? AND showtime_id = ?"), (seats[0], shows.imax))
 
     event.listen(store, "before_cursor_execute", other_terminal_first)
     try:

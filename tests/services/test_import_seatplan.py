@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -24,8 +23,8 @@ WITHOUT_F7_F8 = HEADER + "E  oooo\nF  oooooo\n"
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}")
+def engine(new_store_url: Callable[..., str]) -> Iterator[Engine]:
+    engine = make_engine(new_store_url("t"))
     upgrade(engine)
     yield engine
     engine.dispose()

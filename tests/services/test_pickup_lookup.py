@@ -1,6 +1,5 @@
 """Pickup lookup in a real store: codes found by digest only, typos refused before any query, tokens revocable."""
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +7,7 @@ from alembic import command
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -24,6 +23,7 @@ from boxoffice.tender import Tender
 from db.engine import make_engine, transaction
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import RevokedToken, SaleOrder, Seat, Showtime, Ticket
+from tests.support.stores import stored_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KEY = bytes(range(100, 132))
@@ -100,8 +100,7 @@ def test_the_store_keeps_only_the_digest_of_the_code(sold, tmp_path):
     with transaction(store, write=False) as session:
         order = session.get(SaleOrder, order_id)
     assert order.pickup_code_digest == code_digest(code, KEY)
-    database = Path(store.url.database)
-    stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))  # the file and its WAL
+    stored = stored_bytes(store)  # SQLite: the file and its WAL; PostgreSQL: every row
     assert code.encode() not in stored and format_code(code).encode() not in stored
     assert code_digest(code, KEY).encode() in stored
 
@@ -256,8 +255,8 @@ def test_no_mangled_or_random_qr_payload_crashes_the_reader_or_admits_anyone(sol
     assert _code_of(lambda: _read(store, text)) in TOKEN_CODES
 
 
-def test_upgrading_a_store_with_orders_keeps_them_without_codes(tmp_path, now):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_upgrading_a_store_with_orders_keeps_them_without_codes(new_store_url, now):
+    engine = make_engine(new_store_url("old", migrated=False))
     try:
         upgrade(engine, "0003")
         with engine.begin() as connection:
@@ -266,8 +265,8 @@ def test_upgrading_a_store_with_orders_keeps_them_without_codes(tmp_path, now):
         upgrade(engine)
         assert current_revision(engine) == head_revision()
         with engine.connect() as connection:
-            columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(sale_order)")}
-            indexes = {row[1] for row in connection.exec_driver_sql("PRAGMA index_list(sale_order)")}
+            columns = {column["name"] for column in inspect(connection).get_columns("sale_order")}
+            indexes = {index["name"] for index in inspect(connection).get_indexes("sale_order")}
             assert "pickup_code_digest" in columns and "ux_sale_order_pickup_code" in indexes
             assert connection.exec_driver_sql("SELECT count(*) FROM site").scalar() == 1
         command.downgrade(alembic_config(engine), "0003")

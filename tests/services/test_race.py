@@ -1,4 +1,5 @@
-"""Four real terminal processes race to sell overlapping seats of one showtime in one SQLite store."""
+"""Four real terminal processes race to sell overlapping seats of one showtime in one store (SQLite or
+PostgreSQL)."""
 
 from sqlalchemy import text
 from sqlmodel import select
@@ -24,23 +25,24 @@ def test_racing_terminals_never_sell_a_seat_twice(demo_store, now, tmp_path):
     counts = run_terminals(url, [showtime.id], pool, processes=4, seconds=3.0, max_seats=4, workdir=str(tmp_path))
 
     with demo_store.connect() as connection:
-        sold_twice = connection.exec_driver_sql(
-            "SELECT count(*) FROM (SELECT seat_id FROM ticket WHERE showtime_id = ? AND status = 'valid' "
-            "GROUP BY seat_id HAVING count(*) > 1)", (showtime.id,)).scalar()
+        sold_twice = connection.execute(text(
+            "SELECT count(*) FROM (SELECT seat_id FROM ticket WHERE showtime_id = :show AND status = 'valid' "
+            "GROUP BY seat_id HAVING count(*) > 1) AS twice"), {"show": showtime.id}).scalar()
         orders_unpaid = connection.exec_driver_sql(
             "SELECT count(*) FROM sale_order o WHERE o.total_fen != "
             "(SELECT coalesce(sum(amount_fen), 0) FROM payment p WHERE p.order_id = o.id)").scalar()
         payments_without_tickets = connection.exec_driver_sql(
             "SELECT count(*) FROM payment p WHERE NOT EXISTS (SELECT 1 FROM ticket t WHERE t.order_id = p.order_id)"
         ).scalar()
-        tickets = connection.exec_driver_sql("SELECT count(*) FROM ticket WHERE showtime_id = ?",
-                                             (showtime.id,)).scalar()
+        tickets = connection.execute(text("SELECT count(*) FROM ticket WHERE showtime_id = :show"),
+                                     {"show": showtime.id}).scalar()
         orders = connection.exec_driver_sql("SELECT count(*) FROM sale_order").scalar()
     sales = sum(c.sales for c in counts)
     lost = sum(c.seat_taken for c in counts)
     locked = sum(c.locked_errors for c in counts)
     other = sum(c.other_errors for c in counts)
-    print(f"\nrace: 4 processes, {sales} sales, {tickets} tickets, {lost} lost races (seat just taken), "
+    print(f"\nrace ({demo_store.dialect.name}): 4 processes, {sales} sales, {tickets} tickets, {lost} lost races "
+          "(seat just taken), "
           f"{locked} 'database is locked', {other} other errors; sold twice: {sold_twice}, "
           f"orders not fully paid: {orders_unpaid}, payments without tickets: {payments_without_tickets}")
     assert sold_twice == 0

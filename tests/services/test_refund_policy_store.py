@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -108,7 +108,7 @@ def test_migration_0007_goes_down_and_up_again(store, now):
     command.downgrade(alembic_config(store), "0006")
     assert current_revision(store) == "0006"
     with store.connect() as connection:
-        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(sale_order)"))]
+        columns = [column["name"] for column in inspect(connection).get_columns("sale_order")]
     assert "refund_policy_id" not in columns
     command.upgrade(alembic_config(store), "head")
     assert current_revision(store) == head_revision()

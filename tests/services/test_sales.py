@@ -14,6 +14,7 @@ from boxoffice.staff import StaffMember
 from boxoffice.tender import Tender
 from db.engine import transaction
 from db.models import AuditEntry, Payment, SaleOrder, Seat, SeatClaim, Showtime, Ticket
+from tests.support.stores import stored_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CASHIER = StaffMember(1, "1001", "王芳", "cashier")
@@ -207,7 +208,7 @@ def test_a_sale_gets_a_pickup_code_stored_only_as_a_keyed_digest_and_signed_tick
         contents = ticket_contents(session, order_id=result.order_id, zone=SHANGHAI, cinema_zh="星光影城",
                                    cinema_en="Starlight", signing_key=signing_key)
     assert order.pickup_code_digest and result.pickup_code not in order.pickup_code_digest
-    stored = b"".join(path.read_bytes() for path in tmp_path.glob("store.db*"))
+    stored = stored_bytes(store)
     assert stored and result.pickup_code.encode() not in stored
     claims = [verify_token(signing_key.public_key(), content.qr_payload) for content in contents]
     assert sorted(claim.ticket_id for claim in claims) == sorted(result.ticket_ids)

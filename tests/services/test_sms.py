@@ -36,6 +36,7 @@ from db.engine import make_engine, transaction
 from db.models import AuditEntry, SmsMessage
 from kiosk.config import SmsConfig
 from tests.support.sales import sell
+from tests.support.stores import stored_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KEY = bytes(range(32))
@@ -103,8 +104,7 @@ def _audit(store, action: str) -> list[AuditEntry]:
 
 
 def _raw_store_bytes(store) -> bytes:
-    path = Path(store.url.database)
-    return b"".join(part.read_bytes() for part in sorted(path.parent.glob(path.name + "*")))  # db, -wal, -shm
+    return stored_bytes(store)  # SQLite: the file, -wal, -shm; PostgreSQL: every row
 
 
 # --- queueing ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ def test_upgrade_from_empty_reaches_head_without_drift(store):
     assert diff == []
 
 
+@pytest.mark.sqlite_only("PRAGMA journal_mode, synchronous, foreign_keys and busy_timeout are SQLite settings")
 def test_sqlite_runs_wal_full_sync_foreign_keys(store):
     with store.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -17,9 +17,10 @@ from ui_helpers import NOW, seed
 
 
 @pytest.fixture
-def counter_store(tmp_path: Path) -> Iterator[Engine]:
-    """A store at the latest schema in a real SQLite file, filled with the seed of ``ui_helpers``."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def counter_store(new_store_url: Callable[..., str]) -> Iterator[Engine]:
+    """A store at the latest schema (a SQLite file or a fresh PostgreSQL database), filled with the seed of
+    ``ui_helpers``."""
+    engine = make_engine(new_store_url())
     upgrade(engine)
     with transaction(engine) as session:
         seed(session)

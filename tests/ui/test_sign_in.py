@@ -194,8 +194,8 @@ def test_an_unexpected_failure_is_logged_and_shown_in_words(make_app, config, mo
                 handler.close()
 
 
-def test_a_store_without_tables_is_reported_as_unavailable(make_app, tmp_path):
-    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_a_store_without_tables_is_reported_as_unavailable(make_app, new_store_url):
+    empty = make_engine(new_store_url("empty", migrated=False))
     app = make_app(engine=empty)
 
     async def body() -> None:
