@@ -34,6 +34,7 @@ from boxoffice.staff import StaffMember
 from db.models import (
     Auditorium,
     Film,
+    PrintJob,
     RevokedToken,
     SaleOrder,
     Seat,
@@ -52,6 +53,7 @@ _hall = Auditorium.__table__  # type: ignore[attr-defined]
 _seat = Seat.__table__  # type: ignore[attr-defined]
 _type = TicketType.__table__  # type: ignore[attr-defined]
 _terminal = Terminal.__table__  # type: ignore[attr-defined]
+_job = PrintJob.__table__  # type: ignore[attr-defined]
 
 TOKEN_MIN_LENGTH = 20
 """Longer input (digits, once spaces are gone) is read as a scanned entry token, shorter as a typed code."""
@@ -326,3 +328,40 @@ def present(session: Session, *, text: str, terminal_id: str, key: bytes, public
     record_attempt(session, terminal_id=terminal_id, kind=kind, outcome="ok", entered=text, now=now,
                    order_id=view.order_id)
     return PickupOutcome(view=view)
+
+
+_UNPRINTED_HERE = (
+    update(_ticket)
+    .where(_ticket.c.order_id == bindparam("p_order"), _ticket.c.status == "valid", _ticket.c.printed_count == 0,
+           _ticket.c.picked_up_terminal == bindparam("p_terminal"),
+           ~select(_job.c.id).where(_job.c.ticket_id == _ticket.c.id,
+                                   _job.c.status.in_(("sending", "uncertain", "printed"))).exists())
+    .values(picked_up_at=None, picked_up_terminal=None)
+    .returning(_ticket.c.id)
+)
+_CANCEL_JOBS = (
+    update(_job)
+    .where(_job.c.ticket_id.in_(bindparam("p_tickets", expanding=True)), _job.c.kind == "ticket",
+           _job.c.status.in_(("queued", "failed")))
+    .values(status="cancelled", last_error="kiosk_print_failed")
+)
+
+
+def release_unprinted(session: Session, *, order_id: int, terminal_id: str, now: datetime) -> list[int]:
+    """A kiosk could not print a paid order: its unprinted tickets go back to "to collect".
+
+    The kiosk's print jobs for them are cancelled (a printer that recovers an hour later must not print them
+    for whoever stands there then) and their hand-over mark is taken back, so the customer collects them at the
+    counter with the pickup code shown on screen. A ticket that may have printed (a job sent or uncertain) keeps
+    its mark: the counter reprints it with a supervisor if it really did not.
+
+    Returns:
+        The tickets now waiting to be collected.
+    """
+    released = list(session.connection().execute(
+        _UNPRINTED_HERE, {"p_order": order_id, "p_terminal": terminal_id}).scalars())
+    if released:
+        session.connection().execute(_CANCEL_JOBS, {"p_tickets": released})
+        audit.record(session, now=now, terminal_id=terminal_id, action="pickup.released", subject=f"order {order_id}",
+                     tickets=released, reason="kiosk_print_failed")
+    return released

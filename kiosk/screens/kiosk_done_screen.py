@@ -17,6 +17,7 @@ from textual.widgets import Button, Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import format_money, local_time
+from boxoffice.pickup import release_unprinted
 from boxoffice.pickup_codes import format_code
 from boxoffice.print_queue import OrderPrintState, order_print_state
 from boxoffice.privacy import mask_phone
@@ -84,12 +85,24 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
             state = self.printing
         if state != self.printing:
             self.printing = state
+            if state == "failed":
+                self._release_unprinted()
             self.apply_language()
         now = box.now().timestamp()
         if state == "printed":
             self._printed_at = self._printed_at or now
             if now - self._printed_at >= box.config.kiosk.done_seconds:
                 self.action_finish()
+
+    def _release_unprinted(self) -> None:
+        """Nothing printed here: the tickets wait for the counter (with the code shown), not for this printer."""
+        box = self.box
+        try:
+            run_intent(box.engine, lambda session: release_unprinted(
+                session, order_id=self.sale.order_id, terminal_id=box.config.terminal.id, now=box.now()),
+                name="kiosk print failed")
+        except BoxOfficeError as error:
+            box.show_error(error)
 
     def apply_language(self) -> None:
         """Every text in the current language."""

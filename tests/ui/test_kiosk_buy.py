@@ -30,11 +30,13 @@ from kiosk_support import (
 from textual.widgets import Button, Static
 from ui_helpers import run
 
+from boxoffice.pickup import lookup
 from boxoffice.payment_terminal import write_answer
 from kiosk.screens.kiosk_done_screen import KioskDoneScreen
 from kiosk.screens.kiosk_pay_screen import KioskPayScreen
 from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
 from kiosk.screens.kiosk_tickets_screen import KioskTicketsScreen
+from db.engine import transaction
 from kiosk.widgets.seat_map import SeatMap
 
 
@@ -167,9 +169,17 @@ def test_a_ticket_printer_that_fails_after_payment_leaves_the_tickets_sold_and_s
                 await pilot.pause(0.5)
             assert screen.printing == "failed"
             (order,) = orders(demo_store)
-            assert order.status == "paid" and len(print_jobs(demo_store, order.id or 0)) == 2
+            jobs = print_jobs(demo_store, order.id or 0)
+            assert order.status == "paid" and len(jobs) == 2
             code = shown(app, "#done-kiosk-code")
             assert "请凭以下取票码到售票台取票" in code and order.reference in code
+            # nothing waits to print here for whoever comes next; the counter hands the tickets over by the code
+            await pilot.pause(1.2)
+            assert {job.status for job in print_jobs(demo_store, order.id or 0)} <= {"cancelled", "sending"}
+            with transaction(demo_store, write=False) as session:
+                view = lookup(session, text=screen.sale.pickup_code, key=app.pickup_key,
+                              public_key=app.signing_key.public_key(), now=app.now())
+            assert view.refusal is None and len(view.to_collect) == 2
 
     run(body)
 
