@@ -30,13 +30,13 @@ from kiosk_support import (
 from textual.widgets import Button, Static
 from ui_helpers import run
 
-from boxoffice.pickup import lookup
 from boxoffice.payment_terminal import write_answer
+from boxoffice.pickup import lookup
+from db.engine import transaction
 from kiosk.screens.kiosk_done_screen import KioskDoneScreen
 from kiosk.screens.kiosk_pay_screen import KioskPayScreen
 from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
 from kiosk.screens.kiosk_tickets_screen import KioskTicketsScreen
-from db.engine import transaction
 from kiosk.widgets.seat_map import SeatMap
 
 
