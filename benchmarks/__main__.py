@@ -1,5 +1,5 @@
 """``python -m benchmarks``: every benchmark of the product in one table, each against a baseline measured in
-the same run on the same machine. Options: ``--quick`` (shorter runs), ``--only seatmap|sales``."""
+the same run on the same machine. Options: ``--quick`` (shorter runs), ``--only seatmap|sales|pg-sales|printing``."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ def main() -> None:
     """Run the benchmarks and print one table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (less stable numbers)")
-    parser.add_argument("--only", choices=["seatmap", "sales", "printing"], help="run one benchmark")
+    parser.add_argument("--only", choices=["seatmap", "sales", "pg-sales", "printing"], help="run one benchmark")
     args = parser.parse_args()
     rows: list[tuple[str, str, str, str, str]] = []
+    notes: list[str] = []
+    raw_sales_per_second: float | None = None
     if args.only in (None, "seatmap"):
         from benchmarks import seatmap
 
@@ -35,6 +37,18 @@ def main() -> None:
         rows.append((f"sales/s, {sales.PROCESSES} processes, our services (SQLite)",
                      f"{r['service_per_second']:.0f}/s", "raw sqlite3, same settings",
                      f"{r['raw_per_second']:.0f}/s", f"{r['ratio']:.2f}x of raw"))
+        raw_sales_per_second = r["raw_per_second"]
+    if args.only in (None, "pg-sales"):
+        from benchmarks import pg_sales
+
+        missing = pg_sales.binaries_missing()
+        if missing:
+            notes.append(f"sales/s on PostgreSQL skipped: {missing}")
+        else:
+            r = pg_sales.measure(seconds=2.0 if args.quick else 4.0, raw_per_second=raw_sales_per_second)
+            rows.append((f"sales/s, {pg_sales.PROCESSES} processes, our services (PostgreSQL, fsync={r['fsync']})",
+                         f"{r['per_second']:.0f}/s", "raw sqlite3, 4 processes", f"{r['raw_per_second']:.0f}/s",
+                         f"{r['ratio']:.2f}x of raw"))
     if args.only in (None, "printing"):
         from benchmarks import printing as printing_bench
 
@@ -46,6 +60,8 @@ def main() -> None:
     widths = [max(w, len(h)) for w, h in zip(widths, header)]
     for row in (header, *rows):
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+    for note in notes:
+        print(f"note: {note}")
 
 
 if __name__ == "__main__":
