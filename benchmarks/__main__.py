@@ -1,5 +1,5 @@
 """``python -m benchmarks``: every benchmark of the product in one table, each against a baseline measured in
-the same run on the same machine. Options: ``--quick`` (shorter runs), ``--only seatmap|sales|pg-sales|pickup|printing``."""
+the same run on the same machine. Options: ``--quick`` (shorter runs), ``--only seatmap|sales|pg-sales|pickup|launch|printing``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def main() -> None:
     """Run the benchmarks and print one table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (less stable numbers)")
-    parser.add_argument("--only", choices=["seatmap", "sales", "pg-sales", "pickup", "printing"], help="run one benchmark")
+    parser.add_argument("--only", choices=["seatmap", "sales", "pg-sales", "pickup", "launch", "printing"], help="run one benchmark")
     args = parser.parse_args()
     rows: list[tuple[str, str, str, str, str]] = []
     notes: list[str] = []
@@ -55,6 +55,10 @@ def main() -> None:
         r = pickup.measure(lookups=2_000 if args.quick else pickup.LOOKUPS)
         rows.extend(pickup.table_rows(r))
         notes.extend(pickup.notes(r))
+    if args.only in (None, "launch"):
+        from benchmarks import launch
+
+        rows.extend(launch.table_rows(launch.measure(runs=3 if args.quick else 5)))
     if args.only in (None, "printing"):
         from benchmarks import printing as printing_bench
 

@@ -252,9 +252,9 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
 
 def notes(r: dict) -> list[str]:
     """The query plan and how the store was built."""
-    return [f"pickup store: {r['tickets']:,} tickets, {r['orders']:,} orders, {r['showtimes']:,} showtimes, "
+    return [(f"pickup store: {r['tickets']:,} tickets, {r['orders']:,} orders, {r['showtimes']:,} showtimes, "
             f"{r['megabytes']:.0f} MB, built in {r['build_seconds']:.1f} s; {r['lookups']:,} lookups each "
-            f"(codes: half sold, half never issued), wrong answers: {r['wrong']}",
+            f"(codes: half sold, half never issued), wrong answers: {r['wrong']}"),
             f"pickup query plan of {r['sql']!r}: " + "; ".join(r["plan"])]
 
 
