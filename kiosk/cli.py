@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from kiosk import cli_order, cli_printer, cli_terminal
+from kiosk import cli_db, cli_order, cli_printer, cli_terminal
 from kiosk.config import Config, ConfigError, load_config
 
 CONFIG_OPTION = click.option(
@@ -147,7 +147,7 @@ def demo(ctx: click.Context, config_path: Path | None, load_only: bool) -> None:
 
 @boxoffice.group("db")
 def db_group() -> None:
-    """The store: schema upgrades."""
+    """The store: schema upgrades, online backups, moving to PostgreSQL."""
 
 
 @db_group.command("upgrade")
@@ -408,6 +408,7 @@ def _printer_config(ctx: click.Context) -> Config:
 cli_printer.register(boxoffice, _printer_config)
 cli_terminal.register(boxoffice, _printer_config)
 cli_order.register(boxoffice, _open_store, CONFIG_OPTION, problems_reported)
+cli_db.register(db_group, _context_config, CONFIG_OPTION, problems_reported, fail)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
