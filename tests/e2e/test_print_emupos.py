@@ -107,8 +107,11 @@ def test_one_job_of_three_tickets_prints_three_cut_tickets_in_order(emupos_print
     receipts = emupos_printer.wait_for_receipts(3)
     time.sleep(SETTLE_S)
     receipts = emupos_printer.receipts()
-    assert [decode_qr(r.png) for r in receipts] == [[t.qr_payload] for t in tickets]
-    assert all(r.boundary == "cut" for r in receipts)
+    # Three cut pieces, one ticket each. Their order is not checked here: emupos names receipts by the millisecond
+    # they were cut plus a random suffix, so two cuts in one millisecond (a loaded CI machine) list in random
+    # order. The order on paper is the order of the bytes, checked in tests/printing.
+    assert sorted(decode_qr(r.png)[0] for r in receipts) == sorted(t.qr_payload for t in tickets)
+    assert len(receipts) == 3 and all(r.boundary == "cut" for r in receipts)
 
 
 @pytest.mark.parametrize(

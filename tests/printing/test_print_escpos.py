@@ -101,6 +101,10 @@ def test_ten_tickets_are_one_job_with_ten_cuts(ticket, make_spec):
     assert data.startswith(ESC_INIT) and data.count(ESC_INIT) == 1
     assert data.count(GS_FULL_CUT) == 10
     assert all(qr_store_command(f"T{i}") in data for i in range(1, 11))
+    positions = [data.index(qr_store_command(f"T{i}")) for i in range(1, 11)]
+    assert positions == sorted(positions)  # on paper in ticket order, each before its own cut
+    cuts = [i for i in range(len(data)) if data.startswith(GS_FULL_CUT, i)]
+    assert all(q < c for q, c in zip(positions, cuts, strict=True))
 
 
 def test_reprint_mark_is_printed_only_on_reprints(ticket, make_spec):
