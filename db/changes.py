@@ -76,7 +76,7 @@ class ChangeWatcher:
         """Open this watcher's own connection (outside the pool) and LISTEN on it."""
         connection = self._engine.raw_connection()
         try:
-            listener = connection.driver_connection
+            listener: Any = connection.driver_connection
             connection.detach()  # never handed back to the pool: it stays LISTENing until close()
             listener.rollback()  # a checked-out connection may be inside a transaction (pre-ping)
             listener.autocommit = True

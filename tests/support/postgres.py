@@ -10,8 +10,8 @@ One command for a developer runs anything against a fresh server and stops it af
 
     .venv/bin/python -m tests.support.postgres run -- .venv/bin/python -m pytest tests/services tests/ui
 
-``BOXOFFICE_TEST_DATABASE_URL`` is set for the command; ``tests/conftest.py`` then gives every test a fresh
-database cloned from a migrated template. For a shell script: ``start`` prints ``export`` lines (the URL and the
+``BOXOFFICE_TEST_DATABASE_URL`` is set for the command (and ``PGHOST``, ``PGPORT``, ``PGUSER`` for psql);
+``tests/conftest.py`` then gives every test a fresh database cloned from a migrated template. For a shell script: ``start`` prints ``export`` lines (the URL and the
 folder) for ``eval``, ``stop FOLDER`` stops the server and removes its folder (harmless when already gone).
 """
 
@@ -84,6 +84,14 @@ def _as_user(user: str | None, command: list[str]) -> list[str]:
     raise SystemExit("postgres: running as root without runuser or setpriv; run the tests as an ordinary user")
 
 
+def _reachable_temp_dir(user: str | None) -> str:
+    """The temporary folder, or /tmp when the server's user could not reach into it (a private TMPDIR of root)."""
+    base = Path(tempfile.gettempdir()).resolve()
+    if user is None or all(folder.stat().st_mode & 0o001 for folder in (base, *base.parents)):
+        return str(base)
+    return "/tmp"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -93,7 +101,7 @@ def _free_port() -> int:
 def start() -> Server:
     """initdb into a new temporary folder and start the server on a free port; returns once it accepts."""
     user = _unprivileged_user()
-    folder = Path(tempfile.mkdtemp(prefix="boxoffice-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix="boxoffice-pg-", dir=_reachable_temp_dir(user)))
     data = folder / "data"
     try:
         if user is not None:
@@ -145,7 +153,10 @@ def _run(command: list[str]) -> int:
     signal.signal(signal.SIGHUP, _terminate)
     try:
         print(f"postgres: throwaway server on 127.0.0.1:{server.port} ({server.folder})", flush=True)
-        return subprocess.call(command, env={**os.environ, URL_VARIABLE: server.url, DIR_VARIABLE: str(server.folder)})
+        # PG* too, so that psql in the command reaches the same server.
+        return subprocess.call(command, env={**os.environ, URL_VARIABLE: server.url, DIR_VARIABLE: str(server.folder),
+                                             "PGHOST": "127.0.0.1", "PGPORT": str(server.port),
+                                             "PGUSER": SUPERUSER, "PGDATABASE": "postgres"})
     finally:
         stop(server.folder)
 

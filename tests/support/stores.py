@@ -28,7 +28,8 @@ def stored_bytes(engine: Engine) -> bytes:
     chunks: list[bytes] = []
     with engine.connect() as connection:
         tables = inspect(connection).get_table_names()
-        cursor = connection.connection.driver_connection.cursor()
+        driver: Any = connection.connection.driver_connection
+        cursor = driver.cursor()
         for table in sorted(tables):
             with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
                 chunks.extend(bytes(block) for block in copy)
