@@ -120,8 +120,20 @@ async def to_step(pilot: Pilot[Any], step: str, *, language: str = "zh", party: 
 
 
 async def pay(pilot: Pilot[Any], method: str = "card") -> None:
-    """Press a way to pay and wait for the terminal and the sale."""
+    """Press a way to pay and wait for the terminal and the sale.
+
+    On a loaded machine the payment worker may not have started when the click returns, so this waits until no
+    worker has run for three pauses in a row (at most ~10 s) rather than for the workers of one instant.
+    """
     await pilot.click(f"#pay-{method}")
+    quiet = 0
+    for _ in range(100):
+        await pilot.pause(0.1)
+        running = any(worker.is_running for worker in pilot.app.workers)
+        await pilot.app.workers.wait_for_complete()
+        quiet = 0 if running else quiet + 1
+        if quiet >= 3:
+            break
     await settle(pilot, 3)
 
 
