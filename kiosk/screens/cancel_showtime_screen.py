@@ -19,7 +19,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from boxoffice.cancellations import AffectedOrder, CancellationResult, SmsNotice, affected_orders, cancel_showtime
+from boxoffice.cancellations import (
+    AffectedOrder,
+    CancellationResult,
+    SmsNotice,
+    affected_orders,
+    cancel_showtime,
+)
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import format_money, local_time
 from boxoffice.refund_policy import policy_from_config
@@ -29,6 +35,7 @@ from kiosk.dialogs.approval_dialog import Approval, ApprovalDialog
 from kiosk.intents import run_intent
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets import TranslatedFooter
+from kiosk.widgets.message_line import MessageLine
 
 COLUMNS = ("order", "phone", "tickets", "back", "state", "sms")
 
@@ -40,9 +47,6 @@ class CancelShowtimeScreen(BoxOfficeScreen[None]):
     CancelShowtimeScreen { padding: 1 2; }
     #cancel-title { text-style: bold; height: auto; }
     #cancel-detail { height: auto; margin: 1 0; }
-    #cancel-message { height: auto; min-height: 1; }
-    #cancel-message.-error { color: $text-error; text-style: bold; }
-    #cancel-message.-ok { color: $text-success; text-style: bold; }
     #cancel-orders { height: 1fr; }
     """
 
@@ -58,14 +62,13 @@ class CancelShowtimeScreen(BoxOfficeScreen[None]):
         self.showtime_id = showtime_id
         self.showtime: ShowtimeDetail | None = None
         self.orders: tuple[AffectedOrder, ...] = ()
-        self._message: tuple[str, dict[str, object], str] | None = None
 
     def compose(self) -> ComposeResult:
         """Title, what cancelling does (or did), a message line and the customers."""
         with Vertical():
             yield Static(id="cancel-title")
             yield Static(id="cancel-detail")
-            yield Static(id="cancel-message")
+            yield MessageLine(id="cancel-message")
             yield DataTable(id="cancel-orders", cursor_type="row", zebra_stripes=True)
         yield TranslatedFooter()
 
@@ -112,23 +115,10 @@ class CancelShowtimeScreen(BoxOfficeScreen[None]):
         else:
             detail = self.t("cancel.cancelled_already") if self.orders else self.t("cancel.none")
         self.query_one("#cancel-detail", Static).update(detail)
-        self._render_message()
         self._render_orders()
 
     def _say(self, key: str | None, style: str = "", **params: object) -> None:
-        self._message = (key, params, style) if key else None
-        self._render_message()
-
-    def _render_message(self) -> None:
-        widget = self.query_one("#cancel-message", Static)
-        widget.set_classes("")
-        if self._message is None:
-            widget.update("")
-            return
-        key, params, style = self._message
-        widget.update(self.t(key, **params))
-        if style:
-            widget.add_class(style)
+        self.query_one("#cancel-message", MessageLine).say(key, style, **params)
 
     def _render_orders(self) -> None:
         table: DataTable[Any] = self.query_one("#cancel-orders", DataTable)

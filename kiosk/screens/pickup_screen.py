@@ -35,6 +35,7 @@ from kiosk.dialogs.approval_dialog import Approval, ApprovalDialog
 from kiosk.intents import run_intent
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets import TranslatedFooter
+from kiosk.widgets.message_line import MessageLine
 
 
 class PickupScreen(BoxOfficeScreen[None]):
@@ -46,10 +47,7 @@ class PickupScreen(BoxOfficeScreen[None]):
     #pickup-title { text-style: bold; width: 100%; text-align: center; }
     #pickup-prompt { width: 100%; text-align: center; color: $text-muted; margin: 1 0; }
     #pickup-input { width: 100%; }
-    #pickup-message { width: 100%; min-height: 2; margin: 1 0 0 0; text-align: center; }
-    #pickup-message.-error { color: $text-error; text-style: bold; }
-    #pickup-message.-ok { color: $text-success; text-style: bold; }
-    #pickup-message.-locked { color: $text-warning; text-style: bold; }
+    #pickup-message { min-height: 2; margin: 1 0 0 0; text-align: center; }
     #pickup-order { width: 100%; height: auto; margin: 1 0 0 0; padding: 0 1; }
     #pickup-back { margin: 1 0 0 0; min-width: 16; }
     """
@@ -75,6 +73,7 @@ class PickupScreen(BoxOfficeScreen[None]):
         self.view: PickupView | None = None
         self.locked_until: datetime | None = None
         self._message: tuple[str, dict[str, object], str] | None = None
+        """What was last said (the lock's countdown shows over it while the input is locked)."""
         self._countdown: Timer | None = None
 
     @property
@@ -88,7 +87,7 @@ class PickupScreen(BoxOfficeScreen[None]):
             yield Static(id="pickup-title")
             yield Static(id="pickup-prompt")
             yield Input(id="pickup-input", max_length=400)
-            yield Static(id="pickup-message")
+            yield MessageLine(id="pickup-message")
             yield Static(id="pickup-order")
             if not self.at_counter:  # a kiosk customer needs a button to leave by (Escape does it too)
                 yield Button(id="pickup-back")
@@ -121,20 +120,15 @@ class PickupScreen(BoxOfficeScreen[None]):
         self._render_message()
 
     def _render_message(self) -> None:
-        widget = self.query_one("#pickup-message", Static)
-        widget.set_classes("")
+        line = self.query_one("#pickup-message", MessageLine)
         if self.locked_until is not None:
             seconds = max(0, int((self.locked_until - self.box.now()).total_seconds() + 0.999))
-            widget.update(self.t("pickup.locked", seconds=seconds))
-            widget.add_class("-locked")
-            return
-        if self._message is None:
-            widget.update("")
-            return
-        key, params, style = self._message
-        widget.update(self.t(key, **params))
-        if style:
-            widget.add_class(style)
+            line.say("pickup.locked", "-locked", seconds=seconds)
+        elif self._message is None:
+            line.say(None)
+        else:
+            key, params, style = self._message
+            line.say(key, style, **params)
 
     def _render_order(self) -> None:
         widget = self.query_one("#pickup-order", Static)

@@ -45,6 +45,7 @@ from kiosk.dialogs.sale_done_dialog import digits_money
 from kiosk.intents import run_intent
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets import TranslatedFooter
+from kiosk.widgets.message_line import MessageLine
 from kiosk.widgets.refund_preview import RefundPreviewPanel
 from kiosk.widgets.ticket_checklist import TicketChecklist
 
@@ -100,7 +101,6 @@ class RefundScreen(BoxOfficeScreen[None]):
         """A supervisor's note why printed tickets are not handed back."""
         self.result: RefundResult | None = None
         self.request_key = uuid.uuid4().hex
-        self._message: tuple[str, dict[str, object], str] | None = None
         self._busy = False
         self._filling = False
 
@@ -111,7 +111,7 @@ class RefundScreen(BoxOfficeScreen[None]):
                 yield Static(id="refund-title")
                 yield Input(id="refund-input", max_length=400, select_on_focus=False)
             yield Static(id="refund-prompt")
-            yield Static(id="refund-message")
+            yield MessageLine(id="refund-message")
             yield OptionList(id="refund-orders")
             yield Static(id="refund-order")
             with Horizontal(id="refund-body"):
@@ -146,29 +146,13 @@ class RefundScreen(BoxOfficeScreen[None]):
         self._render_all()
 
     def _render_all(self) -> None:
-        self._render_message()
         self._render_choices()
         self._render_order()
         self._render_preview()
         self._render_cash()
 
     def _say(self, key: str | None, style: str = "", **params: object) -> None:
-        self._message = (key, params, style) if key else None
-        self._render_message()
-
-    def _render_message(self) -> None:
-        widget = self.query_one("#refund-message", Static)
-        widget.set_classes("")
-        if self._message is None:
-            widget.update("")
-            return
-        key, params, style = self._message
-        if key.startswith("error."):
-            widget.update(self.box.translator.error(key.removeprefix("error."), **params))
-        else:
-            widget.update(self.t(key, **params))
-        if style:
-            widget.add_class(style)
+        self.query_one("#refund-message", MessageLine).say(key, style, **params)
 
     def _title(self, view: PickupView) -> str:
         english = self.box.language == "en"
