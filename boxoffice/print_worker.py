@@ -24,11 +24,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 
 from boxoffice import print_queue
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+from boxoffice.background import BackgroundLoop
 from boxoffice.errors import BoxOfficeError
 from boxoffice.print_queue import JobToSend
 from boxoffice.ticket_content import receipt_content, refund_receipt_content, ticket_content
@@ -101,7 +101,7 @@ class _Outcome:
     final: bool = False
 
 
-class PrintWorker:
+class PrintWorker(BackgroundLoop):
     """Prints this terminal's queued jobs on its configured printers, in a daemon thread.
 
     Args:
@@ -121,6 +121,7 @@ class PrintWorker:
                  max_attempts: int = print_queue.MAX_ATTEMPTS,
                  on_change: Callable[[PrintEvent], None] | None = None,
                  signing_key: Ed25519PrivateKey | None = None) -> None:
+        super().__init__(name=f"print-worker-{terminal_id}", poll_s=poll_s)
         self._engine = engine
         self._signing_key = signing_key
         self._specs = dict(specs)
@@ -128,7 +129,6 @@ class PrintWorker:
         self._cinema = (cinema_zh, cinema_en)
         self._zone = zone
         self._clock = clock
-        self._poll_s = poll_s
         self._max_attempts = max_attempts
         self.on_change = on_change
         """Called from the worker thread after every change; exceptions are logged and ignored."""
@@ -136,35 +136,8 @@ class PrintWorker:
         self._states = {name: PrinterState(name, spec.fallback) for name, spec in self._specs.items()}
         self._pending: list[_Outcome] = []
         self._recovered = False
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    # -- control ---------------------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Start the thread (once): it recovers interrupted jobs first, then prints."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name=f"print-worker-{self._terminal}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 5.0) -> bool:
-        """Ask the thread to stop and wait for it; a job being sent is finished and recorded first.
-
-        Returns:
-            True when the thread has ended.
-        """
-        self._stop.set()
-        self._wake.set()
-        if self._thread is None:
-            return True
-        self._thread.join(timeout_s)
-        return not self._thread.is_alive()
-
-    def wake(self) -> None:
-        """Look for due jobs now (call after queueing, e.g. at the end of a sale)."""
-        self._wake.set()
+    # -- control (start, stop, wake: BackgroundLoop) ---------------------------------------------------------
 
     def state(self) -> dict[str, PrinterState]:
         """Printer name → what the worker last saw of it."""
@@ -178,16 +151,13 @@ class PrintWorker:
 
     # -- the loop --------------------------------------------------------------------------------------------
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the thread must outlive any one job
-                log.exception("print worker: unexpected error")
-                busy = False
-            if not busy and not self._stop.is_set():
-                self._wake.wait(self._poll_s)
-                self._wake.clear()
+    def round(self) -> bool:
+        """One round of the thread: :meth:`run_once`, never raising (the thread must outlive any one job)."""
+        try:
+            return self.run_once()
+        except Exception:
+            log.exception("print worker: unexpected error")
+            return False
 
     def run_once(self) -> bool:
         """Recover (first time), record outcomes left over, then print at most one due job.

@@ -10,12 +10,12 @@ enough, and :func:`boxoffice.sms.send_due` keeps several from sending a message 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from boxoffice.background import BackgroundLoop
 from boxoffice.sms import SendReport, SmsGateway, send_due
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SmsSender:
+class SmsSender(BackgroundLoop):
     """Sends due messages from the outbox in a daemon thread.
 
     Args:
@@ -45,40 +45,13 @@ class SmsSender:
 
     def __init__(self, engine: Engine, gateway: SmsGateway, *, key: bytes, max_attempts: int,
                  terminal_id: str, clock: Callable[[], datetime] = _utc_now, poll_s: float = POLL_S) -> None:
+        super().__init__(name=f"sms-sender-{terminal_id}", poll_s=poll_s)
         self._engine = engine
         self.gateway = gateway
         self._key = key
         self._max_attempts = max_attempts
         self._terminal = terminal_id
         self._clock = clock
-        self._poll_s = poll_s
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the thread (once)."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name=f"sms-sender-{self._terminal}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 5.0) -> bool:
-        """Ask the thread to stop and wait for it (a message being sent is finished and recorded first).
-
-        Returns:
-            True when the thread has ended.
-        """
-        self._stop.set()
-        self._wake.set()
-        if self._thread is None:
-            return True
-        self._thread.join(timeout_s)
-        return not self._thread.is_alive()
-
-    def wake(self) -> None:
-        """Look at the outbox now (after a sale queued a message)."""
-        self._wake.set()
 
     def run_once(self) -> SendReport | None:
         """One round of :func:`~boxoffice.sms.send_due`; None when it failed (logged, never raised)."""
@@ -92,11 +65,7 @@ class SmsSender:
             log.info("SMS sender: %s", report)
         return report
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            report = self.run_once()
-            if report is not None and report.handled >= BATCH:
-                continue  # more may be due
-            if not self._stop.is_set():
-                self._wake.wait(self._poll_s)
-                self._wake.clear()
+    def round(self) -> bool:
+        """One round of the thread; a full batch means more may be due at once."""
+        report = self.run_once()
+        return report is not None and report.handled >= BATCH
