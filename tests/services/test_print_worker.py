@@ -158,8 +158,15 @@ def test_a_printer_out_of_paper_gets_nothing_until_it_has_paper_then_prints_once
     worker = make_worker(demo_store, [spec], running_clock(now, speed=10))  # backoffs pass 10 times faster
     worker.start()
     try:
-        wait_for(lambda: jobs(demo_store)[0].attempts >= 2)
-        (job,) = jobs(demo_store)
+        # between two tries the job is back in the queue with the reason (a try in progress shows "sending")
+        seen: list[PrintJob] = []
+
+        def back_in_queue_after_two_tries() -> bool:
+            seen[:] = jobs(demo_store)
+            return seen[0].attempts >= 2 and seen[0].status == "queued"
+
+        wait_for(back_in_queue_after_two_tries)
+        (job,) = seen
         assert (job.status, job.last_error) == ("queued", "paper_out")
         assert result.reference.encode() not in fake_printer.received  # nothing sent, only status queries
         fake_printer.replies = dict(FakeNetworkPrinter.NEAR_END)
