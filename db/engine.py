@@ -48,6 +48,28 @@ def is_store_unavailable(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError) or getattr(error.orig, "sqlstate", None) in _NO_SCHEMA_SQLSTATES
 
 
+def _is_sqlite_read_only(error: BaseException | None) -> bool:
+    return (getattr(error, "sqlite_errorname", None) or "").startswith("SQLITE_READONLY")
+
+
+def store_fault(error: DBAPIError) -> str | None:
+    """The error code for a store that cannot take the work, or None when the error is a bug.
+
+    ``store_full``: no room left to write (SQLite's SQLITE_FULL "database or disk is full", also past
+    ``max_page_count``; PostgreSQL's disk_full, 53100). ``store_read_only``: the store may be read but not written
+    (SQLite's SQLITE_READONLY family, "attempt to write a readonly database": the file or its folder is read-only;
+    PostgreSQL's read_only_sql_transaction, 25006: a standby or a read-only database). ``store_unavailable``:
+    anything else that :func:`is_store_unavailable` says. The first two will not pass by themselves: a person
+    has to free disk space or give write access back, so they have words of their own.
+    """
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if getattr(error.orig, "sqlite_errorname", None) == "SQLITE_FULL" or sqlstate == "53100":
+        return "store_full"
+    if _is_sqlite_read_only(error.orig) or sqlstate == "25006":
+        return "store_read_only"
+    return "store_unavailable" if is_store_unavailable(error) else None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine for a database URL, with this product's connection settings."""
     if url.startswith("sqlite"):
@@ -58,6 +80,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "handle_error", _sqlite_on_error)
         return engine
     if url.startswith("postgresql"):
         return create_engine(
@@ -78,6 +101,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def _sqlite_on_error(context: Any) -> None:
+    """A connection opened while the store's file was read-only stays read-only after write access is back:
+    treat SQLITE_READONLY as a lost connection, so that the pool opens new ones and the terminal writes again
+    without a restart."""
+    if _is_sqlite_read_only(context.original_exception):
+        context.is_disconnect = True
 
 
 def _sqlite_on_begin(connection: Any) -> None:

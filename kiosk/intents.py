@@ -3,9 +3,10 @@
 Screens call :func:`run_intent` around each thing a person asks for (sign in, list a day's showtimes). It
 opens the one transaction boundary from :mod:`db.engine`, so the work commits together or not at all, and it
 makes sure that whatever goes wrong comes out as a :class:`~boxoffice.errors.BoxOfficeError` with a code the
-UI can translate: refusals pass through unchanged, a store that cannot be reached becomes
-``store_unavailable``, and anything else (a bug) is logged with its traceback and becomes ``unexpected``. No
-traceback reaches the screen.
+UI can translate: refusals pass through unchanged, a store that is full becomes ``store_full``, one that can
+be read but not written ``store_read_only``, one that cannot be reached ``store_unavailable`` (see
+:func:`db.engine.store_fault`), and anything else (a bug) is logged with its traceback and becomes
+``unexpected``. No traceback reaches the screen.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from boxoffice.errors import BoxOfficeError
-from db.engine import is_store_unavailable, transaction
+from db.engine import store_fault, transaction
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ def run_intent(engine: Engine, work: Callable[[Session], T], *, write: bool = Tr
         name: what the person asked for, for the log.
 
     Raises:
-        BoxOfficeError: the refusal raised by a service, or ``store_unavailable`` / ``unexpected``.
+        BoxOfficeError: the refusal raised by a service, or ``store_full`` / ``store_read_only`` /
+            ``store_unavailable`` / ``unexpected``.
     """
     try:
         with transaction(engine, write=write) as session:
@@ -46,11 +48,12 @@ def run_intent(engine: Engine, work: Callable[[Session], T], *, write: bool = Tr
         log.info("%s refused: %s (%s)", name or "intent", error.code, error.message)
         raise
     except DBAPIError as exc:
-        if not is_store_unavailable(exc):
+        code = store_fault(exc)
+        if code is None:
             log.exception("%s failed unexpectedly", name or "intent")
             raise BoxOfficeError("unexpected", f"{type(exc).__name__}: {exc}") from exc
-        log.exception("%s failed: the store is not available", name or "intent")
-        raise BoxOfficeError("store_unavailable", str(exc.orig or exc)) from exc
+        log.exception("%s failed: %s", name or "intent", code)
+        raise BoxOfficeError(code, str(exc.orig or exc)) from exc
     except Exception as exc:
         log.exception("%s failed unexpectedly", name or "intent")
         raise BoxOfficeError("unexpected", f"{type(exc).__name__}: {exc}") from exc
