@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from printing import PrinterStatus
+if TYPE_CHECKING:
+    from printing import PrinterStatus
 
 TAKEN_OUT = "taken_out_of_service"
 REASONS = (TAKEN_OUT, "printer_paper_out", "printer_cover_open", "printer_offline")

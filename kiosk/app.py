@@ -1,25 +1,31 @@
-"""The one Textual app of the box office, in counter or kiosk mode.
+"""The one Textual app of the box office, in counter, kiosk or door mode.
 
 The app wires things together and holds no flow: it keeps the config, the store's engine, the clock and the
 terminal's language, opens the first screen of its mode, and turns errors into translated notices. What
 happens on each screen lives in that screen's module.
 
-Seams for later issues:
-
-* :meth:`BoxOfficeApp.on_showtimes_screen_showtime_chosen` is where opening a showtime leads to the seat map.
-  Until that screen exists it only records the choice in the log.
+Start-up. A terminal is started again after a crash with a queue in front of it, so its first screen (staff
+sign-in, the kiosk's welcome) is painted before anything else: this module and the first screens import only
+Textual, the config and the catalogs. Behind the painted screen a worker thread does the rest — imports the store
+and the domain, opens the store and checks its schema (a store that is unreachable or needs an upgrade ends the
+app with the same message the command line prints), registers the terminal, gives back holds a crash left
+behind, loads the site's keys, and imports the screens that come next — and then :meth:`_started` starts
+printing, SMS and the service watch on the app's thread. Whatever needs the store before then waits for it:
+:meth:`when_started` (UI thread) and :meth:`wait_until_started` (worker threads). An app given an engine (tests,
+``boxoffice demo``) does the same steps at once in ``on_mount``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from importlib import import_module
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Engine
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
@@ -27,34 +33,87 @@ from textual.reactive import reactive
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import LANGUAGES, Translator
+from boxoffice.kiosk_service import KioskService
+from kiosk import accessibility
 from kiosk.config import Config, printer_spec
 from kiosk.containment import ContainErrors
-from boxoffice.entry_tokens import load_or_create_signing_key
-from boxoffice.holds import release_terminal_holds
-from boxoffice.print_worker import PrintEvent, PrintWorker
-from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
-from boxoffice.sms import gateway_from_config
-from boxoffice.sms_sender import SmsSender
-from printing import PrinterStatus, print_document, read_status
-from printing.document import Document
-from printing.factory import PrinterError
-from printing.spec import PrinterSpec
-from boxoffice.refund_policy import policy_from_config, register_policy
-from boxoffice.kiosk_service import KioskService
-from boxoffice.terminals import is_taken_out_of_service, register_terminal
-from kiosk import accessibility
-from kiosk.idle import IdleWatch
-from kiosk.intents import run_intent
-from kiosk.kiosk_flow import make_payment_terminal
-from boxoffice.payment_terminal import PaymentTerminal
-from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
-from kiosk.screens.seat_selection_screen import SeatSelectionScreen
 from kiosk.service_watch import ServiceWatch, kiosk_allows
+
+if TYPE_CHECKING:  # imported by the start-up, behind the first screen (see "Start-up" above)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import Engine
+
+    from boxoffice.payment_terminal import PaymentTerminal
+    from boxoffice.print_worker import PrintEvent, PrintWorker
+    from boxoffice.sms_sender import SmsSender
+    from kiosk.idle import IdleWatch
+    from kiosk.screens.showtimes_screen import ShowtimesScreen
+    from printing import PrinterStatus
+    from printing.spec import PrinterSpec
 
 MODES_OPENED = ("counter", "kiosk", "door")
 """Modes this release can open."""
 
 log = logging.getLogger(__name__)
+
+NEXT_SCREENS = {
+    "counter": ("kiosk.screens.showtimes_screen", "kiosk.screens.seat_selection_screen",
+                "kiosk.screens.payment_screen"),
+    "kiosk": ("kiosk.screens.kiosk_films_screen", "kiosk.screens.kiosk_showtimes_screen",
+              "kiosk.screens.pickup_screen", "kiosk.widgets.film_card"),
+    "door": ("kiosk.screens.door_screen",),
+}
+"""Modules the start-up imports so that the screens after the first open at once."""
+
+
+class StartUpProblem(Exception):
+    """The terminal cannot start: the store cannot be opened or needs an upgrade (``message`` says what to do)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class StartUp:
+    """What the start-up prepared behind the first screen, handed to the app's thread."""
+
+    engine: Engine
+    refund_policy_id: int | None = None
+    taken_out: bool | None = None
+    pickup_key: bytes | None = None
+    signing_key: Ed25519PrivateKey | None = None
+    key_problem: str | None = None
+
+
+def _open_store(config: Config) -> Engine:
+    """The engine of ``config``'s store, once its schema is checked to be this version's.
+
+    Raises:
+        StartUpProblem: with the message the command line prints for the same problem.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.engine import make_engine
+    from db.migrate import current_revision, head_revision
+
+    try:
+        engine = make_engine(config.database_url)
+        current, head = current_revision(engine), head_revision()
+    except SQLAlchemyError as exc:
+        raise StartUpProblem(f"error: the store cannot be used: {getattr(exc, 'orig', None) or exc}") from exc
+    if current != head:
+        state = "is empty" if current is None else f"is at schema {current}"
+        raise StartUpProblem(
+            f"The store {config.database.url} {state}; this version needs schema {head}.\n"
+            f"Run: boxoffice --config {config.source} db upgrade   (or `boxoffice demo` for the demo cinema)")
+    return engine
+
+
+def _read_status(spec: PrinterSpec) -> PrinterStatus:
+    from printing import read_status
+
+    return read_status(spec)
 
 
 def _utc_now() -> datetime:
@@ -93,7 +152,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
     def __init__(
         self,
         config: Config,
-        engine: Engine,
+        engine: Engine | None = None,
         *,
         mode: str = "counter",
         clock: Callable[[], datetime] | None = None,
@@ -102,7 +161,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
 
         Args:
             config: the terminal's validated config.
-            engine: the store.
+            engine: the store; None opens ``config.database_url`` behind the first screen (see "Start-up").
             mode: "counter" (staff sign-in, then showtimes), "kiosk" (self-service) or "door" (staff
                 sign-in, then the usher's scan screen).
             clock: returns the current UTC-aware time; tests pass a fixed one.
@@ -131,7 +190,13 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self.payment_terminal: PaymentTerminal | None = None
         """A kiosk's card / mobile payment terminal ([payment_terminal]; kiosk mode only)."""
         self._config = config
-        self.engine = engine
+        self.engine: Engine | None = None
+        """The store; None until the terminal has started (see "Start-up")."""
+        self._given_engine = engine
+        self._started_event = threading.Event()
+        self.start_problem: str | None = None
+        """Why the terminal could not start (see "Start-up"), for the command line to print after the app."""
+        self._when_started: list[Callable[[], object]] = []
         self.mode = mode
         self.clock: Callable[[], datetime] = clock or _utc_now
         self.set_reactive(BoxOfficeApp.language, config.site.language)
@@ -142,7 +207,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self.kiosk_service = KioskService(kiosk=mode == "kiosk", printer_configured=self.ticket_printer is not None)
         """In service or not, and why (see boxoffice.kiosk_service); the buying flow reads it before payment."""
         self.kiosk_service.on_change = self.service_watch.service_changed
-        self.read_printer_status: Callable[[PrinterSpec], PrinterStatus] = read_status
+        self.read_printer_status: Callable[[PrinterSpec], PrinterStatus] = _read_status
         """How the ticket printer is asked for its status (the printing edge; tests replace it)."""
         self._last_input = time.monotonic()
         self._uncontained: list[float] = []
@@ -157,46 +222,137 @@ class BoxOfficeApp(ContainErrors, App[None]):
         return self.clock()
 
     def on_mount(self) -> None:
-        """Register this terminal, give back holds a crash left behind, and open the first screen of the mode."""
+        """Paint the first screen of the mode, then start the terminal behind it (see "Start-up")."""
         log.info("terminal %s opened in %s mode", self.config.terminal.id, self.mode)
-        terminal = self.config.terminal
+        self.reset_accessibility()
+        if self.mode == "kiosk":
+            from kiosk.screens.kiosk_welcome_screen import KioskWelcomeScreen
+
+            self.push_screen(KioskWelcomeScreen())
+        else:
+            from kiosk.screens.sign_in_screen import SignInScreen
+
+            self.push_screen(SignInScreen())
+        if self._given_engine is None:
+            self.call_after_refresh(self._start_in_background)
+        else:
+            self._started(self._start_up())
+
+    @work(thread=True, exclusive=True, group="start-up", exit_on_error=False)
+    def _start_in_background(self) -> None:
         try:
-            run_intent(self.engine, lambda session: register_terminal(
-                session, terminal_id=terminal.id, name=terminal.name, mode=self.mode, now=self.now()),
+            started = self._start_up()
+        except StartUpProblem as problem:
+            self.start_problem = problem.message  # the command line prints it once the terminal is restored
+            self._started_event.set()  # whoever waits gets "store unavailable" while the app ends
+            self.call_from_thread(self.exit, return_code=1)
+            return
+        self.call_from_thread(self._started, started)
+
+    def _start_up(self) -> StartUp:
+        """Open the store and prepare the terminal (any thread; touches no widget).
+
+        Raises:
+            StartUpProblem: the store cannot be opened or its schema is not this version's.
+        """
+        from boxoffice.holds import release_terminal_holds
+        from boxoffice.refund_policy import policy_from_config, register_policy
+        from boxoffice.terminals import is_taken_out_of_service, register_terminal
+        from kiosk.intents import run_intent
+
+        engine = self._given_engine or _open_store(self.config)
+        terminal, now = self.config.terminal, self.now()
+        started = StartUp(engine)
+        try:
+            run_intent(engine, lambda session: register_terminal(
+                session, terminal_id=terminal.id, name=terminal.name, mode=self.mode, now=now),
                 name="register terminal")
-            self.refund_policy_id = run_intent(self.engine, lambda session: register_policy(
-                session, policy_from_config(self.config.refunds), self.now()), name="register refund policy")
+            started.refund_policy_id = run_intent(engine, lambda session: register_policy(
+                session, policy_from_config(self.config.refunds), now), name="register refund policy")
         except BoxOfficeError as error:
             log.warning("could not register terminal %s: %s", terminal.id, error.code)
-        self._read_service_flag()
-        self._release_my_holds("restart")
-        self._load_site_keys()
+        try:  # a kiosk a technician took out of service stays out after a restart
+            started.taken_out = run_intent(engine, lambda session: is_taken_out_of_service(
+                session, terminal_id=terminal.id), write=False, name="service flag")
+        except BoxOfficeError as error:
+            log.warning("could not read the service flag of %s: %s", terminal.id, error.code)
+        try:  # holds a crash left behind
+            run_intent(engine, lambda session: release_terminal_holds(
+                session, terminal_id=terminal.id, now=now, reason="restart"), name="release holds (restart)")
+        except BoxOfficeError as error:
+            log.warning("could not release the holds of %s: %s", terminal.id, error.code)
+        self._load_site_keys(started)
+        for module in NEXT_SCREENS[self.mode]:  # the next screen opens without waiting for its imports
+            import_module(module)
+        return started
+
+    def _started(self, started: StartUp) -> None:
+        """The terminal has started: printing, SMS, the service watch, a kiosk's idle timeout and payment."""
+        self.engine = started.engine
+        self.refund_policy_id = started.refund_policy_id
+        self.pickup_key, self.signing_key = started.pickup_key, started.signing_key
+        if started.key_problem:
+            self.notify(started.key_problem, severity="error", timeout=30)
+        if started.taken_out is not None:
+            self.kiosk_service.set_taken_out(started.taken_out)
         self._start_printing()
         self._start_sms()
         self.service_watch.start()
-        self.reset_accessibility()
         if self.mode == "kiosk":
+            from kiosk.idle import IdleWatch
+            from kiosk.kiosk_flow import make_payment_terminal
+
             self.payment_terminal = make_payment_terminal(self)
             self.idle = IdleWatch(self)
             self.set_interval(1.0, self.idle.tick)
-        self.push_screen(KioskWelcomeScreen() if self.mode == "kiosk" else SignInScreen())
+        self._started_event.set()
+        waiting, self._when_started = self._when_started, []
+        for callback in waiting:
+            callback()
 
-    def _load_site_keys(self) -> None:
+    @property
+    def started(self) -> bool:
+        """The terminal has started: the store is open and :attr:`engine` set (see "Start-up")."""
+        return self.engine is not None
+
+    def when_started(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` (on the app's thread) now if the terminal has started, else as soon as it has."""
+        if self.started:
+            callback()
+        else:
+            self._when_started.append(callback)
+
+    def wait_until_started(self, timeout_s: float = 60.0) -> Engine:
+        """From a worker thread: wait for the start-up, then return the store's engine.
+
+        Raises:
+            BoxOfficeError: ``store_unavailable`` when the start-up failed or took longer than ``timeout_s``.
+        """
+        if not self._started_event.wait(timeout_s) or self.start_problem is not None:
+            raise BoxOfficeError("store_unavailable", self.start_problem or "the terminal is still starting")
+        while self.engine is None:  # set on the app's thread a moment after the event
+            time.sleep(0.005)
+        return self.engine
+
+    def _load_site_keys(self, started: StartUp) -> None:
         """The site's pickup-code key and ticket-signing key, from files beside kiosk.toml ([security] keys_dir).
 
         Without them the counter still sells (tickets then carry their random secret and orders get no pickup
         code); the problem is logged and shown. A door only checks tickets: it needs the site's signing key
         and never makes one (a key of its own would refuse every ticket).
         """
+        from boxoffice.entry_tokens import load_or_create_signing_key
+        from boxoffice.site_keys import PICKUP_CODE_KEY_FILE, SiteKeyError, load_or_create_secret
+
         keys = self.config.resolve(self.config.security.keys_dir)
         door = self.mode == "door"
         try:
             if not door:
-                self.pickup_key = load_or_create_secret(keys / PICKUP_CODE_KEY_FILE)
-            self.signing_key = load_or_create_signing_key(keys, create=not door)
+                started.pickup_key = load_or_create_secret(keys / PICKUP_CODE_KEY_FILE)
+            started.signing_key = load_or_create_signing_key(keys, create=not door)
         except SiteKeyError as error:
             log.error("site keys in %s cannot be used: %s", keys, error)
-            self.notify(str(error), severity="error", timeout=30)
+            started.key_problem = str(error)
 
     # -- printing ------------------------------------------------------------------------------------------------
 
@@ -230,6 +386,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
         """Start the print worker thread that sends this terminal's queued jobs (tickets survive a crash)."""
         if not self.config.printers or self.print_worker is not None:
             return
+        from boxoffice.print_worker import PrintWorker
+
         site = self.config.site
         self.print_worker = PrintWorker(
             self.engine, {p.name: printer_spec(self.config, p) for p in self.config.printers},
@@ -260,6 +418,9 @@ class BoxOfficeApp(ContainErrors, App[None]):
 
     @work(thread=True, group="drawer")
     def _kick_drawer(self, spec: PrinterSpec) -> None:
+        from printing import PrinterError, print_document
+        from printing.document import Document
+
         try:
             print_document(spec, Document(()), job_name="drawer", open_drawer=True)
         except PrinterError as error:
@@ -284,6 +445,9 @@ class BoxOfficeApp(ContainErrors, App[None]):
         """
         if self.mode != "counter" or self.pickup_key is None or self.sms_sender is not None:
             return
+        from boxoffice.sms import gateway_from_config
+        from boxoffice.sms_sender import SmsSender
+
         sms = self.config.sms
         try:
             gateway = gateway_from_config(sms, self.config.source.parent)
@@ -335,17 +499,6 @@ class BoxOfficeApp(ContainErrors, App[None]):
         self._contain_errors = value
 
     # -- kiosk service, lock-down and accessibility (see kiosk.service_watch, kiosk.accessibility) ---------------
-
-    def _read_service_flag(self) -> None:
-        """A kiosk a technician took out of service stays out after a restart."""
-        terminal_id = self.config.terminal.id
-        try:
-            taken_out = run_intent(self.engine, lambda session: is_taken_out_of_service(
-                session, terminal_id=terminal_id), write=False, name="service flag")
-        except BoxOfficeError as error:
-            log.warning("could not read the service flag of %s: %s", terminal_id, error.code)
-            return
-        self.kiosk_service.set_taken_out(taken_out)
 
     @property
     def payment_in_progress(self) -> bool:
@@ -441,10 +594,17 @@ class BoxOfficeApp(ContainErrors, App[None]):
             self.show_error(BoxOfficeError("not_permitted", "this role does not sell tickets"))
             return
         log.info("showtime %s opened at %s by staff %s", message.showtime_id, self.config.terminal.id, staff.code)
+        from kiosk.screens.seat_selection_screen import SeatSelectionScreen
+
         self.push_screen(SeatSelectionScreen(staff, message.showtime_id))
 
     def _release_my_holds(self, reason: str) -> None:
-        """Give back every seat this terminal holds (start-up after a crash, quitting)."""
+        """Give back every seat this terminal holds (quitting, a kiosk's customer gone); a crash's at start-up."""
+        if self.engine is None:  # not started: _start_up gives them back
+            return
+        from boxoffice.holds import release_terminal_holds
+        from kiosk.intents import run_intent
+
         terminal = self.config.terminal
 
         def work(session: Any) -> None:

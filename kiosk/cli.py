@@ -83,11 +83,18 @@ def _require_current_schema(config: Config, engine: Any) -> None:
 
 
 def _open_app(config: Config, engine: Any, mode: str) -> None:
+    """Run the app; ``engine`` None: the app opens the store behind its first screen (kiosk.app, "Start-up"),
+    and a store it cannot use ends it with the message and exit status 1, as here."""
     from kiosk.app import BoxOfficeApp
     from kiosk.logging_setup import setup_logging
 
     setup_logging(config)
-    BoxOfficeApp(config, engine, mode=mode).run()
+    app = BoxOfficeApp(config, engine, mode=mode)
+    app.run()
+    if app.start_problem:
+        fail(app.start_problem)
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,11 +105,7 @@ def boxoffice(ctx: click.Context, config_path: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
     if ctx.invoked_subcommand is None:
-        config = _config(config_path)
-        with problems_reported():
-            engine = _engine(config)
-            _require_current_schema(config, engine)
-        _open_app(config, engine, "counter")
+        _open_app(_config(config_path), None, "counter")
 
 
 def _context_config(ctx: click.Context, config_path: Path | None) -> Config:
@@ -417,11 +420,7 @@ cli_db.register(db_group, _context_config, CONFIG_OPTION, problems_reported, fai
               help="kiosk: self-service (buy or collect tickets); door: an usher scans tickets in.")
 def kiosk(config_path: Path | None, mode: str) -> None:
     """Self-service kiosk: buy or collect tickets; with --mode door, the usher's ticket check."""
-    config = _config(config_path)
-    with problems_reported():
-        engine = _engine(config)
-        _require_current_schema(config, engine)
-    _open_app(config, engine, mode)
+    _open_app(_config(config_path), None, mode)
 
 
 def boxoffice_main() -> None:

@@ -27,15 +27,13 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.print_worker import PrintEvent
-from boxoffice.staff import StaffMember
-from boxoffice.terminals import HEARTBEAT_SECONDS, Heartbeat, write_heartbeat
 from kiosk.config import printer_spec
-from kiosk.intents import run_intent
-from printing import PrinterSpec, PrinterStatus
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store, the domain and printing are imported when the watch starts (kiosk.app start-up)
+    from boxoffice.print_worker import PrintEvent
+    from boxoffice.staff import StaffMember
     from kiosk.app import BoxOfficeApp
+    from printing import PrinterSpec, PrinterStatus
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +110,8 @@ class ServiceWatch:
 
     def start(self) -> None:
         """Begin watching (from the app's on_mount, after printing started)."""
+        from boxoffice.terminals import HEARTBEAT_SECONDS
+
         app = self.app
         seconds = app.config.kiosk.printer_check_seconds if self.kiosk else OTHER_CHECK_SECONDS
         app.set_interval(seconds, self.check_printer, name="printer-watch")
@@ -139,6 +139,8 @@ class ServiceWatch:
                             exit_on_error=False, name=f"status of {spec.name}")
 
     def _read(self, read: Callable[[PrinterSpec], PrinterStatus], spec: PrinterSpec) -> None:
+        from printing import PrinterStatus
+
         try:
             status = read(spec)
         except Exception as exc:  # read_status never raises; a replacement might
@@ -184,6 +186,9 @@ class ServiceWatch:
 
     def heartbeat(self) -> None:
         """Write this terminal's heartbeat now, in a worker thread (once more afterwards if one is being written)."""
+        from boxoffice.terminals import Heartbeat, write_heartbeat
+        from kiosk.intents import run_intent
+
         if self._beating:
             self._beat_again = True
             return

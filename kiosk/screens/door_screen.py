@@ -66,6 +66,8 @@ WARNINGS = {
     "door_too_late": "door.head_too_late",
     "token_malformed": "door.head_scan_again",
     "store_unavailable": "door.head_problem",
+    "store_full": "door.head_problem",
+    "store_read_only": "door.head_problem",
     "unexpected": "door.head_problem",
 }
 """Refusals of a ticket that is not at fault (amber), with their headline; every other code is red."""

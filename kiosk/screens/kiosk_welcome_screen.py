@@ -10,7 +10,7 @@ buying that film. There is no key that leads out of the app (no quit, no command
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,13 +19,12 @@ from textual.widgets import Button, Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import local_time
-from boxoffice.kiosk_catalog import FilmOnSale, films_on_sale
-from boxoffice.posters import find_poster
-from kiosk.intents import run_intent
-from kiosk.kiosk_flow import Purchase
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets.accessibility_toggles import AccessibilityToggles
-from kiosk.widgets.film_card import FilmCard
+
+if TYPE_CHECKING:  # the store, the domain and the posters are imported once the kiosk has started (kiosk.app)
+    from boxoffice.kiosk_catalog import FilmOnSale
+    from kiosk.widgets.film_card import FilmCard
 
 PAGE_SECONDS = 8.0
 """Seconds each page of posters stays when there are more films than fit."""
@@ -67,14 +66,20 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
         yield Static(id="attract-terminal")
 
     def on_mount(self) -> None:
-        """Read the films, show the first page, and start turning pages."""
-        self._load()
+        """Read the films (once the kiosk has started: the buttons paint first), show the first page, and start
+        turning pages."""
+        self.box.when_started(self._load)
         self.set_interval(PAGE_SECONDS, self._next_page)
         self.set_interval(RELOAD_SECONDS, self._load)
         self.query_one("#buy", Button).focus()
 
     def _load(self) -> None:
+        from boxoffice.kiosk_catalog import films_on_sale
+        from kiosk.intents import run_intent
+
         box = self.box
+        if box.engine is None:  # still starting: when_started reads them
+            return
         try:
             self.films = run_intent(box.engine, lambda session: films_on_sale(
                 session, now=box.now(), zone=box.config.site.zone), write=False, name="films on sale")
@@ -97,6 +102,9 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
             self._show_page()
 
     def _show_page(self) -> None:
+        from boxoffice.posters import find_poster
+        from kiosk.widgets.film_card import FilmCard
+
         row = self.query_one("#attract-posters", Horizontal)
         row.remove_children()
         per_page = self._per_page()
@@ -116,8 +124,8 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
         self.query_one("#attract-site-other", Static).update(site.name_en if zh else site.name_zh)
         self.query_one("#lang-zh", Button).set_class(zh, "-chosen")
         self.query_one("#lang-en", Button).set_class(not zh, "-chosen")
-        self.query_one("#attract-now", Static).update(self.t("attract.now_showing") if self.films
-                                                       else self.t("attract.nothing_on"))
+        self.query_one("#attract-now", Static).update(
+            "" if not self._loaded else self.t("attract.now_showing") if self.films else self.t("attract.nothing_on"))
         pages = self._pages()
         self.query_one("#attract-pages", Static).update(
             " ".join("●" if page == self.page else "○" for page in range(pages)) if pages > 1 else "")
@@ -126,7 +134,7 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
         self.query_one("#attract-hint", Static).update(self.t("attract.hint"))
         self.query_one("#attract-terminal", Static).update(box.config.terminal.name)
         zone = site.zone
-        for card in self.query(FilmCard):
+        for card in self.query_one("#attract-posters", Horizontal).children:  # the FilmCards of this page
             times = "  ".join(local_time(start, zone) for start in self._today(card.film)[:3])
             card.show(english=not zh, info=times or self.t("attract.tomorrow"))
 
@@ -149,21 +157,29 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
 
     @on(Button.Pressed, "#buy")
     def _buy(self) -> None:
-        from kiosk.screens.kiosk_films_screen import KioskFilmsScreen
+        def buy() -> None:
+            from kiosk.kiosk_flow import Purchase
+            from kiosk.screens.kiosk_films_screen import KioskFilmsScreen
 
-        self.app.push_screen(KioskFilmsScreen(Purchase()))
+            self.app.push_screen(KioskFilmsScreen(Purchase()))
 
-    @on(FilmCard.Chosen)
-    def _film(self, message: FilmCard.Chosen) -> None:
+        self.box.when_started(buy)  # a touch in the kiosk's first second opens the screen a moment later
+
+    def on_film_card_chosen(self, message: FilmCard.Chosen) -> None:
+        """A poster was touched: that film's showtimes (named, not decorated, so FilmCard loads with the films)."""
+        from kiosk.kiosk_flow import Purchase
         from kiosk.screens.kiosk_showtimes_screen import KioskShowtimesScreen
 
         self.app.push_screen(KioskShowtimesScreen(Purchase(film=message.card.film)))
 
     @on(Button.Pressed, "#collect")
     def _collect(self) -> None:
-        from kiosk.screens.pickup_screen import PickupScreen
+        def collect() -> None:
+            from kiosk.screens.pickup_screen import PickupScreen
 
-        self.app.push_screen(PickupScreen(None))
+            self.app.push_screen(PickupScreen(None))
+
+        self.box.when_started(collect)
 
     def on_screen_resume(self) -> None:
         """Back here (done, back, cancelled, timed out): the next customer starts in the site's language."""

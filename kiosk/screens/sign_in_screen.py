@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,10 +24,11 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.staff import SignInResult, StaffMember, sign_in
-from kiosk.intents import run_intent
 from kiosk.screens.base import BoxOfficeScreen
-from kiosk.widgets import TranslatedFooter
+from kiosk.widgets.translated_footer import TranslatedFooter
+
+if TYPE_CHECKING:  # the store and the domain are imported once the terminal has started (kiosk.app)
+    from boxoffice.staff import SignInResult, StaffMember
 
 
 def format_remaining(seconds: int) -> str:
@@ -38,7 +39,7 @@ def format_remaining(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-class SignInScreen(BoxOfficeScreen[StaffMember | None]):
+class SignInScreen(BoxOfficeScreen["StaffMember | None"]):
     """Staff number and PIN; Enter moves on and then signs in."""
 
     BINDINGS = [
@@ -142,7 +143,6 @@ class SignInScreen(BoxOfficeScreen[StaffMember | None]):
         self._check_pin(
             code,
             pin,
-            engine=box.engine,
             now=box.now(),
             terminal_id=box.config.terminal.id,
             max_attempts=staff.max_pin_attempts,
@@ -155,14 +155,20 @@ class SignInScreen(BoxOfficeScreen[StaffMember | None]):
         code: str,
         pin: str,
         *,
-        engine: Engine,
         now: datetime,
         terminal_id: str,
         max_attempts: int,
         lockout_seconds: int,
     ) -> None:
-        """Check the PIN in a worker thread; everything it needs is passed in from the UI thread."""
+        """Check the PIN in a worker thread; everything it needs is passed in from the UI thread.
+
+        A cashier quick enough to sign in while the terminal is still starting waits here for the store.
+        """
+        from boxoffice.staff import sign_in
+        from kiosk.intents import run_intent
+
         try:
+            engine = self.box.wait_until_started()
             result = run_intent(
                 engine,
                 lambda session: sign_in(

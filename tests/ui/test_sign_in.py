@@ -168,7 +168,7 @@ def test_an_unexpected_failure_is_logged_and_shown_in_words(make_app, config, mo
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("kiosk.screens.sign_in_screen.sign_in", broken)
+    monkeypatch.setattr("boxoffice.staff.sign_in", broken)
     path = setup_logging(config)
     app = make_app()
 
