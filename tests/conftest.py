@@ -33,6 +33,24 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: PostgreSQL (a database per test, cloned from a migrated template; server {shown})"
 
 
+REPORTS = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Append a line to the "load and fault figures" section printed at the end of the run, passed or not
+    (what the load and crash tests measured: sales, seats sold twice, rates)."""
+    return request.config.stash.setdefault(REPORTS, []).append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(REPORTS, [])
+    if lines:
+        terminalreporter.section("load and fault figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): tests SQLite itself; skipped on PostgreSQL")
 

@@ -196,7 +196,7 @@ def _free_seats(engine: Engine, showtime_id: int, count: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_terminal_killed_mid_sale_leaves_the_store_consistent_and_its_holds_lapse(demo_store):
+def test_terminal_killed_mid_sale_leaves_the_store_consistent_and_its_holds_lapse(demo_store, report):
     url = demo_store.url.render_as_string(hide_password=False)
     showtimes = _showtimes_on_sale(demo_store)
     rng = random.Random(20261204)
@@ -248,8 +248,8 @@ def test_terminal_killed_mid_sale_leaves_the_store_consistent_and_its_holds_laps
     finally:
         terminals.close()
     seconds = time.perf_counter() - started
-    print(f"\ncrash ({demo_store.dialect.name}): {KILLS} terminals killed in {seconds:.1f} s, {sold} sales stored; "
-          f"killed while: {dict(sorted(phases.items()))}")
+    report(f"crash ({demo_store.dialect.name}): {KILLS} terminals killed with SIGKILL in {seconds:.1f} s, {sold} sales "
+           f"stored, store consistent after every kill; killed while: {dict(sorted(phases.items()))}")
     assert refused == 0, "a terminal alone on its seats was refused a sale"
     assert sold > KILLS, "the terminals hardly sold anything before they were killed"
     assert len(phases) >= 3, f"the kills did not land in different steps of a sale: {dict(phases)}"
