@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from boxoffice.seatplan import seat_label
+from db.engine import per_transaction
 from db.models import Auditorium, Seat
 
 
@@ -131,38 +133,48 @@ _HALL_CACHE: dict[tuple[int, int], Hall] = {}
 _seat = Seat.__table__  # type: ignore[attr-defined]
 _auditorium = Auditorium.__table__  # type: ignore[attr-defined]
 _live_seats = (_seat.c.auditorium_id == bindparam("p_auditorium")) & _seat.c.retired.is_(False)
-_AUDITORIUM = select(
+AUDITORIUM_COLUMNS = (
     _auditorium.c.name, _auditorium.c.name_en, _auditorium.c.screen_side, _auditorium.c.grid_rows,
     _auditorium.c.grid_cols, _auditorium.c.plan_text,
-).where(_auditorium.c.id == bindparam("p_auditorium"))
+)
+"""What :func:`load_hall` reads of the auditorium (a query that joins them in passes them as ``auditorium``)."""
+_AUDITORIUM = select(*AUDITORIUM_COLUMNS).where(_auditorium.c.id == bindparam("p_auditorium"))
 _SEATS = select(
     _seat.c.id, _seat.c.row_label, _seat.c.number, _seat.c.grid_row, _seat.c.grid_col, _seat.c.kind, _seat.c.zone,
     _seat.c.blocked, _seat.c.house,
 ).where(_live_seats).order_by(_seat.c.grid_row, _seat.c.grid_col)
 
 
-def load_hall(session: Session, auditorium_id: int) -> Hall:
+def load_hall(session: Session, auditorium_id: int, *, auditorium: tuple[Any, ...] | None = None) -> Hall:
     """Read an auditorium's current (not retired) seats.
 
     Seats change only when a seat plan is imported (which stores the plan's text on the auditorium), yet every
-    sale needs the hall, so the result is kept in a small per-process cache keyed by the auditorium's row.
+    sale needs the hall, so the result is kept in a small per-process cache keyed by the auditorium's row, and
+    read once per transaction. ``auditorium``: the values of :data:`AUDITORIUM_COLUMNS`, when the caller's query
+    already read them.
     """
+    return per_transaction(session, ("hall", auditorium_id), lambda: _load_hall(session, auditorium_id, auditorium))
+
+
+def _load_hall(session: Session, auditorium_id: int, auditorium: tuple[Any, ...] | None) -> Hall:
     connection = session.connection()
     params = {"p_auditorium": auditorium_id}
-    auditorium = connection.execute(_AUDITORIUM, params).first()
+    if auditorium is None:
+        auditorium = connection.execute(_AUDITORIUM, params).first()
     if auditorium is None:
         raise LookupError(f"no auditorium {auditorium_id}")
     key = (auditorium_id, hash(tuple(auditorium)))
     cached = _HALL_CACHE.get(key)
     if cached is not None:
         return cached
+    name, name_en, screen_side, grid_rows, grid_cols, _plan_text = auditorium
     hall = Hall(
         id=auditorium_id,
-        name=auditorium.name,
-        name_en=auditorium.name_en,
-        screen_side=auditorium.screen_side,
-        grid_rows=auditorium.grid_rows,
-        grid_cols=auditorium.grid_cols,
+        name=name,
+        name_en=name_en,
+        screen_side=screen_side,
+        grid_rows=grid_rows,
+        grid_cols=grid_cols,
         seats=tuple(HallSeat(*row) for row in connection.execute(_SEATS, params)),
     )
     if len(_HALL_CACHE) > 64:

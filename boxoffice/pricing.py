@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from boxoffice.errors import BoxOfficeError
+from db.engine import per_transaction
 from db.models import Price, PriceCard, TicketType
 
 ANY = "any"
@@ -309,17 +310,26 @@ def load_ticket_types(session: Session) -> tuple[TicketTypeInfo, ...]:
 _PRICING_CACHE: dict[tuple[int, int], tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]] = {}
 
 
-def load_pricing(session: Session, price_card_id: int) -> tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]:
+def load_pricing(session: Session, price_card_id: int, *,
+                 revision: int | None = None) -> tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]:
     """A price card and all ticket types, read once per card revision and kept in a small per-process cache.
 
     Every sale is priced twice (the breakdown shown, then the sale checked), and reading the card's rows and the
     types was a fifth of a sale's CPU. The price importer bumps every card's ``revision``, so one single-row query
-    tells whether what is kept is still what the store says.
+    tells whether what is kept is still what the store says (once per transaction; ``revision``: the card's
+    revision, when the caller's query already read it).
 
     Raises:
         LookupError: no such card.
     """
-    revision = session.connection().execute(_CARD_REVISION, {"p_card": price_card_id}).scalar()
+    return per_transaction(session, ("pricing", price_card_id),
+                           lambda: _load_pricing(session, price_card_id, revision))
+
+
+def _load_pricing(session: Session, price_card_id: int,
+                  revision: int | None) -> tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]:
+    if revision is None:
+        revision = session.connection().execute(_CARD_REVISION, {"p_card": price_card_id}).scalar()
     if revision is None:
         raise LookupError(f"no price card {price_card_id}")
     key = (price_card_id, revision)

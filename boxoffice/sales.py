@@ -22,7 +22,7 @@ from sqlmodel import Session
 from boxoffice import audit
 from boxoffice.entry_tokens import new_token_nonce
 from boxoffice.errors import BoxOfficeError
-from boxoffice.hall import Hall, load_hall
+from boxoffice.hall import AUDITORIUM_COLUMNS, Hall, load_hall
 from boxoffice.holds import claim_owners
 from boxoffice.pricing import Breakdown, PriceCardInfo, ShowContext, TicketTypeInfo, load_pricing, price_order
 from boxoffice.pickup_codes import draw_pickup_code
@@ -30,7 +30,8 @@ from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
 from boxoffice.staff import StaffMember
 from boxoffice.tender import Tender, settle
-from db.models import Payment, SaleOrder, SeatClaim, Showtime, Ticket
+from db.engine import per_transaction
+from db.models import Auditorium, Payment, PriceCard, SaleOrder, SeatClaim, Showtime, Ticket
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over a counter
 
@@ -94,9 +95,17 @@ _payment = Payment.__table__  # type: ignore[attr-defined]
 _claim = SeatClaim.__table__  # type: ignore[attr-defined]
 _show = Showtime.__table__  # type: ignore[attr-defined]
 
-_SHOWTIME = select(
-    _show.c.auditorium_id, _show.c.price_card_id, _show.c.starts_at, _show.c.ends_at, _show.c.format, _show.c.status
-).where(_show.c.id == bindparam("p_showtime"))
+_card = PriceCard.__table__  # type: ignore[attr-defined]
+_auditorium = Auditorium.__table__  # type: ignore[attr-defined]
+_SHOWTIME = (
+    select(_show.c.auditorium_id, _show.c.price_card_id, _show.c.starts_at, _show.c.ends_at, _show.c.format,
+           _show.c.status, _card.c.revision.label("card_revision"), *AUDITORIUM_COLUMNS)
+    .join(_card, _card.c.id == _show.c.price_card_id)
+    .join(_auditorium, _auditorium.c.id == _show.c.auditorium_id)
+    .where(_show.c.id == bindparam("p_showtime"))
+)
+"""The showtime with what pricing and seating it need to know is current: its card's revision and its hall's
+columns (one round trip instead of three; see load_pricing and load_hall)."""
 _BY_REQUEST = select(_order.c.id, _order.c.reference, _order.c.total_fen).where(
     _order.c.request_key == bindparam("p_key"))
 _ORDER_TICKETS = select(_ticket.c.id).where(_ticket.c.order_id == bindparam("p_order")).order_by(_ticket.c.id)
@@ -119,14 +128,28 @@ _SELL_CLAIMS = (
 )
 
 
+def _showtime(session: Session, showtime_id: int) -> Any:
+    """The showtime's row for pricing and checking (read once per transaction: quote, then prepare)."""
+    return per_transaction(session, ("showtime", showtime_id), lambda: session.connection().execute(
+        _SHOWTIME, {"p_showtime": showtime_id}).first())
+
+
+def _hall(session: Session, showtime: Any) -> Hall:
+    return load_hall(session, showtime.auditorium_id, auditorium=tuple(showtime)[-len(AUDITORIUM_COLUMNS):])
+
+
+def _pricing(session: Session, showtime: Any) -> tuple[PriceCardInfo, tuple[TicketTypeInfo, ...]]:
+    return load_pricing(session, showtime.price_card_id, revision=showtime.card_revision)
+
+
 def quote_sale(session: Session, *, showtime_id: int, lines: tuple[SaleLine, ...], channel: str,
                zone: tzinfo) -> Breakdown:
     """The price breakdown of seats and ticket types for a showtime, computed from its price card."""
-    showtime = session.connection().execute(_SHOWTIME, {"p_showtime": showtime_id}).first()
+    showtime = _showtime(session, showtime_id)
     if showtime is None:
         raise BoxOfficeError("showtime_closed", "no such showtime", showtime_id=showtime_id)
-    card, types = load_pricing(session, showtime.price_card_id)
-    return _quote(card, showtime, load_hall(session, showtime.auditorium_id), types, lines, channel, zone)
+    card, types = _pricing(session, showtime)
+    return _quote(card, showtime, _hall(session, showtime), types, lines, channel, zone)
 
 
 def _quote(card: PriceCardInfo, showtime: Any, hall: Hall, types: tuple[TicketTypeInfo, ...],
@@ -180,14 +203,14 @@ def prepare_sale(
         raise BoxOfficeError("sale_empty", "no seats selected")
     if request.phone is not None and not valid_phone(request.phone):
         raise BoxOfficeError("phone_invalid", "not a mainland mobile number")
-    showtime = connection.execute(_SHOWTIME, {"p_showtime": request.showtime_id}).first()
+    showtime = _showtime(session, request.showtime_id)
     if showtime is None or showtime.status != "scheduled" or showtime.ends_at <= now:
         raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=request.showtime_id)
-    hall = load_hall(session, showtime.auditorium_id)
+    hall = _hall(session, showtime)
     claims = claim_owners(session, showtime_id=request.showtime_id, now=now)
     seat_ids = frozenset(line.seat_id for line in request.lines)
     lost = [sid for sid in seat_ids if claims.get(sid) != ("held", request.terminal_id)]
-    card, types = load_pricing(session, showtime.price_card_id)
+    card, types = _pricing(session, showtime)
     if lost:
         # A request already completed (a double Enter, a retry after a lost answer) finds its seats sold.
         repeated = _existing(connection, request.request_key)

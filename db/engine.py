@@ -18,12 +18,13 @@ passes the session in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session
 
 BUSY_TIMEOUT_S = 15.0
@@ -83,15 +84,73 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "handle_error", _sqlite_on_error)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(
+        engine = create_engine(
             url,
             isolation_level="READ COMMITTED",
-            pool_pre_ping=True,  # a terminal outlives server restarts: a dead pooled connection is replaced
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": "-c timezone=UTC",
                           "application_name": "boxoffice"},
             **kwargs,
         )
+        event.listen(engine, "checkin", _pg_on_checkin)
+        event.listen(engine, "checkout", _pg_on_checkout)
+        event.listen(engine, "before_cursor_execute", _pg_read_guard)
+        return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before use (see :func:`_pg_on_checkout`)."""
+
+
+def _pg_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["boxoffice_idle_since"] = time.monotonic()
+
+
+def _pg_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A terminal outlives server restarts: a pooled connection that sat idle is pinged, and a dead one replaced.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout, a round trip to the server each time (three per
+    sale). A connection in use moments ago is alive or its failure is seen (and the pool emptied) by the
+    statement that meets it, so only connections idle for :data:`PING_AFTER_IDLE_S` are pinged; a dead one
+    raises DisconnectionError, on which the pool connects anew.
+    """
+    idle_since = record.info.get("boxoffice_idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:  # psycopg's OperationalError and kin: the server is gone or restarted
+        raise DisconnectionError(str(exc)) from exc
+
+
+class ReadOnlyTransactionError(RuntimeError):
+    """A statement that writes or locks ran in a transaction opened with ``write=False`` (a programming error)."""
+
+
+def _pg_read_guard(connection: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
+    """Read transactions run in autocommit on PostgreSQL (see :func:`transaction`): refuse what would need one."""
+    if connection.get_execution_options().get(_WRITE_OPTION, True):
+        return
+    head = statement.lstrip()[:6].upper()
+    if head in ("INSERT", "UPDATE", "DELETE") or " FOR UPDATE" in statement or " FOR SHARE" in statement:
+        raise ReadOnlyTransactionError(f"a read transaction (write=False) may not run: {statement[:80]}")
+
+
+T = TypeVar("T")
+
+
+def per_transaction(session: Session, key: object, compute: Callable[[], T]) -> T:
+    """What ``compute`` returns, computed once per transaction (its session) for ``key``.
+
+    A sale reads the showtime, its hall and its price card when it is priced and again when it is checked; in
+    one transaction the second reading is this memo instead of a round trip.
+    """
+    memo = session.info.setdefault("boxoffice_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -122,14 +181,19 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
     Args:
         engine: the store's engine.
-        write: False for read-only work; on SQLite it then starts a deferred transaction that does not take the
-            write lock (PostgreSQL needs no such distinction).
+        write: False for read-only work. On SQLite it then starts a deferred transaction that does not take the
+            write lock. On PostgreSQL it runs in autocommit: at READ COMMITTED each statement sees its own
+            snapshot whether or not a transaction surrounds it, so BEGIN and COMMIT would be two round trips
+            for nothing; a statement that writes or locks rows raises :class:`ReadOnlyTransactionError`.
 
     Yields:
         A session; objects stay usable after the block (``expire_on_commit=False``).
     """
     with engine.connect() as connection:
-        connection = connection.execution_options(**{_WRITE_OPTION: write})
+        options: dict[str, Any] = {_WRITE_OPTION: write}
+        if not write and engine.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        connection = connection.execution_options(**options)
         session = Session(bind=connection, expire_on_commit=False, autoflush=True)
         try:
             yield session
