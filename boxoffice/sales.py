@@ -118,6 +118,8 @@ _INSERT_ORDER = {
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
 """A second order with the same request key is not inserted (the request was already completed)."""
+_INSERT_TICKETS = insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True)
+_INSERT_PAYMENTS = insert(_payment)
 _SELL_CLAIMS = (
     update(_claim)
     .where(_claim.c.showtime_id == bindparam("p_showtime"), _claim.c.seat_id.in_(bindparam("p_seats", expanding=True)))
@@ -283,7 +285,7 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
     # Sold at a counter or kiosk, the tickets are handed over there (printed on the spot): a pickup code of this
     # order must not print a second set (boxoffice.pickup).
     handed_over = now if request.channel in ON_SITE_CHANNELS else None
-    ticket_ids = tuple(connection.execute(insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True), [
+    ticket_ids = tuple(connection.execute(_INSERT_TICKETS, [
         {"order_id": order_id, "claim_id": claim_ids[line.seat_id], "showtime_id": request.showtime_id,
          "seat_id": line.seat_id, "ticket_type_id": prepared.type_ids[line.ticket_type],
          "price_fen": priced.price_fen, "fee_fen": priced.fee_fen, "status": "valid",
@@ -291,7 +293,7 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
          "picked_up_at": handed_over, "picked_up_terminal": request.terminal_id if handed_over else None}
         for line, priced in zip(request.lines, breakdown.lines, strict=True)
     ]).scalars())
-    connection.execute(insert(_payment), [
+    connection.execute(_INSERT_PAYMENTS, [
         {"order_id": order_id, "method": tender.method, "amount_fen": tender.amount_fen,
          "tendered_fen": tender.tendered_fen, "change_fen": prepared.change_fen if tender.method == "cash" else None,
          "reference": tender.reference, "created_at": now}
