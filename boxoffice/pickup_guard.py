@@ -47,8 +47,9 @@ class GuardPolicy:
 def record_attempt(session: Session, *, terminal_id: str, kind: str, outcome: str, entered: str, now: datetime,
                    order_id: int | None = None) -> None:
     """Log one attempt in the caller's transaction (``kind``: ``code`` or ``qr``; ``outcome``: ``ok`` or the
-    refusal's code). Only the last two characters of what was entered are kept."""
-    compact = "".join(entered.split())
+    refusal's code). Only the last two printable characters of what was entered are kept (a scanner or a
+    keyboard can send control characters, and PostgreSQL refuses a NUL in text)."""
+    compact = "".join(char for char in entered if char.isprintable() and not char.isspace())
     session.connection().execute(_INSERT, {
         "terminal_id": terminal_id, "at": now, "kind": kind, "outcome": outcome[:24],
         "hint": compact[-2:] if len(compact) > 4 else "", "order_id": order_id,

@@ -19,6 +19,7 @@ passes the session in.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -84,18 +85,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "handle_error", _sqlite_on_error)
         return engine
     if url.startswith("postgresql"):
-        engine = create_engine(
-            url,
-            isolation_level="READ COMMITTED",
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": "-c timezone=UTC",
-                          "application_name": "boxoffice"},
-            **kwargs,
-        )
-        event.listen(engine, "checkin", _pg_on_checkin)
-        event.listen(engine, "checkout", _pg_on_checkout)
-        event.listen(engine, "before_cursor_execute", _pg_read_guard)
+        engine = _pg_engine(url, "READ COMMITTED", **kwargs)
+        # Read transactions use a pool of their own whose connections stay in autocommit (see transaction()):
+        # switching a pooled connection to autocommit and back at every checkout cost more CPU than the two
+        # round trips it saved.
+        reader = _pg_engine(url, "AUTOCOMMIT", **kwargs)
+        event.listen(reader, "before_cursor_execute", _pg_read_guard)
+        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+        _READERS[engine] = reader
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+"""A PostgreSQL engine's engine for read transactions (autocommit connections)."""
+
+
+def _pg_engine(url: str, isolation_level: str, **kwargs: Any) -> Engine:
+    engine = create_engine(
+        url,
+        isolation_level=isolation_level,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": "-c timezone=UTC",
+                      "application_name": "boxoffice"},
+        **kwargs,
+    )
+    event.listen(engine, "checkin", _pg_on_checkin)
+    event.listen(engine, "checkout", _pg_on_checkout)
+    return engine
 
 
 PING_AFTER_IDLE_S = 1.0
@@ -120,7 +136,8 @@ def _pg_on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     try:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        dbapi_connection.rollback()
+        if not dbapi_connection.autocommit:
+            dbapi_connection.rollback()
     except Exception as exc:  # psycopg's OperationalError and kin: the server is gone or restarted
         raise DisconnectionError(str(exc)) from exc
 
@@ -131,8 +148,6 @@ class ReadOnlyTransactionError(RuntimeError):
 
 def _pg_read_guard(connection: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
     """Read transactions run in autocommit on PostgreSQL (see :func:`transaction`): refuse what would need one."""
-    if connection.get_execution_options().get(_WRITE_OPTION, True):
-        return
     head = statement.lstrip()[:6].upper()
     if head in ("INSERT", "UPDATE", "DELETE") or " FOR UPDATE" in statement or " FOR SHARE" in statement:
         raise ReadOnlyTransactionError(f"a read transaction (write=False) may not run: {statement[:80]}")
@@ -189,11 +204,9 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     Yields:
         A session; objects stay usable after the block (``expire_on_commit=False``).
     """
-    with engine.connect() as connection:
-        options: dict[str, Any] = {_WRITE_OPTION: write}
-        if not write and engine.dialect.name == "postgresql":
-            options["isolation_level"] = "AUTOCOMMIT"
-        connection = connection.execution_options(**options)
+    source = engine if write else _READERS.get(engine, engine)
+    with source.connect() as connection:
+        connection = connection.execution_options(**{_WRITE_OPTION: write})
         session = Session(bind=connection, expire_on_commit=False, autoflush=True)
         try:
             yield session
