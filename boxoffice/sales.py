@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -25,7 +25,7 @@ from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import AUDITORIUM_COLUMNS, Hall, load_hall
 from boxoffice.holds import claim_owners
 from boxoffice.pricing import Breakdown, PriceCardInfo, ShowContext, TicketTypeInfo, load_pricing, price_order
-from boxoffice.pickup_codes import draw_pickup_code
+from boxoffice.pickup_codes import code_digest, draw_pickup_code, new_pickup_code
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
 from boxoffice.staff import StaffMember
@@ -82,8 +82,8 @@ class SaleResult:
 def new_reference(now: datetime, zone: tzinfo) -> str:
     """A short order reference a person can read out: ``1204-K7QH2MX9`` (local month and day, 8 characters).
 
-    32^8 ≈ 10^12 references a day: a collision is not checked for beforehand; the unique index would refuse it
-    and the cashier would simply complete again.
+    32^8 ≈ 10^12 references a day: a collision is not checked for beforehand; the order's INSERT meets it and
+    :func:`commit_sale` draws again.
     """
     suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
     return f"{now.astimezone(zone):%m%d}-{suffix}"
@@ -114,10 +114,13 @@ _ORDER_CHANGE = select(func.coalesce(func.sum(_payment.c.change_fen), 0)).where(
 ON_SITE_CHANNELS = frozenset({"counter", "kiosk"})
 """Channels where the customer stands at the terminal and takes the tickets as they print."""
 _INSERT_ORDER = {
-    name: dialect_insert(_order).on_conflict_do_nothing(index_elements=[_order.c.request_key]).returning(_order.c.id)
+    name: dialect_insert(_order).on_conflict_do_nothing().returning(_order.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
-"""A second order with the same request key is not inserted (the request was already completed)."""
+"""An order that would repeat a unique value is not inserted: its request key (the request was already
+completed), its pickup code's digest or its reference (drawn at random and not checked beforehand: a second draw
+follows)."""
+_INSERT_ATTEMPTS = 4
 _INSERT_TICKETS = insert(_ticket).returning(_ticket.c.id, sort_by_parameter_order=True)
 _INSERT_PAYMENTS = insert(_payment)
 _SELL_CLAIMS = (
@@ -186,6 +189,8 @@ class PreparedSale:
     type_ids: dict[str, int | None]
     overridden: tuple[str, ...]
     repeated: SaleResult | None = None
+    pickup_key: bytes | None = field(default=None, repr=False)
+    """For a second draw of the pickup code, if the first is already an order's (see :func:`commit_sale`)."""
 
 
 def prepare_sale(
@@ -238,12 +243,16 @@ def prepare_sale(
     if not settlement.is_complete:
         raise BoxOfficeError("payment_incomplete", "the payment does not cover the total",
                              remaining_fen=settlement.remaining_fen)
-    code, digest = draw_pickup_code(session, key=pickup_key) if pickup_key is not None else (None, None)
+    # Drawn without a look at the store: the order's INSERT finds a code already in use (one sale in 10^9 per
+    # million orders on file) and commit_sale draws again.
+    code = new_pickup_code() if pickup_key is not None else None
+    digest = code_digest(code, pickup_key) if code is not None and pickup_key is not None else None
     return PreparedSale(
         request=request, breakdown=breakdown, change_fen=settlement.change_fen, payments=settlement.payments,
         reference=new_reference(now, zone), pickup_code=code, pickup_digest=digest,
         seat_labels=tuple(hall.seat(line.seat_id).label for line in request.lines),
         type_ids={t.code: t.id for t in types}, overridden=tuple(sorted({v.code for v in violations})),
+        pickup_key=pickup_key,
     )
 
 
@@ -265,17 +274,27 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
     seat_ids = sorted({line.seat_id for line in request.lines})
     staff_id = request.staff.id if request.staff else None
     breakdown = prepared.breakdown
-    order_id = connection.execute(_INSERT_ORDER[session.get_bind().dialect.name], {
+    order = {
         "reference": prepared.reference, "showtime_id": request.showtime_id, "channel": request.channel,
         "terminal_id": request.terminal_id, "staff_id": staff_id, "status": "paid",
         "total_fen": breakdown.total_fen, "customer_phone": request.phone, "request_key": request.request_key,
         "created_at": now, "pickup_code_digest": prepared.pickup_digest,
         "refund_policy_id": request.refund_policy_id,
-    }).scalar()
-    if order_id is None:  # this request was completed already (a double Enter, a retry after a lost answer)
+    }
+    pickup_code = prepared.pickup_code
+    for _ in range(_INSERT_ATTEMPTS):
+        order_id = connection.execute(_INSERT_ORDER[session.get_bind().dialect.name], order).scalar()
+        if order_id is not None:
+            break
         repeated = _existing(connection, request.request_key)
-        assert repeated is not None
-        return repeated
+        if repeated is not None:  # this request was completed already (a double Enter, a retry after a lost answer)
+            return repeated
+        # The drawn pickup code or reference is already an order's: draw both again (the code checked this time).
+        order["reference"] = prepared.reference[:5] + new_reference(now, UTC)[5:]
+        if prepared.pickup_key is not None:
+            pickup_code, order["pickup_code_digest"] = draw_pickup_code(session, key=prepared.pickup_key)
+    else:
+        raise BoxOfficeError("order_not_unique", "no unused order reference or pickup code found")
     claim_ids = dict((seat, claim) for claim, seat in connection.execute(_SELL_CLAIMS, {
         "p_showtime": request.showtime_id, "p_seats": seat_ids, "p_terminal": request.terminal_id,
         "p_order": order_id, "p_now": now,
@@ -300,15 +319,15 @@ def commit_sale(session: Session, *, prepared: PreparedSale, now: datetime) -> S
         for tender in prepared.payments
     ])
     audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id, action="sale",
-                 subject=prepared.reference, total_fen=breakdown.total_fen, seats=list(prepared.seat_labels),
+                 subject=order["reference"], total_fen=breakdown.total_fen, seats=list(prepared.seat_labels),
                  payments=[t.method for t in prepared.payments])
     if prepared.overridden:
         audit.record(session, now=now, terminal_id=request.terminal_id, staff_id=staff_id,
-                     action="seat_rules.override", subject=prepared.reference, rules=list(prepared.overridden),
+                     action="seat_rules.override", subject=order["reference"], rules=list(prepared.overridden),
                      reason=request.override_reason,
                      approver=request.approver.code if request.approver else None)
-    return SaleResult(order_id, prepared.reference, breakdown, prepared.change_fen, ticket_ids,
-                      pickup_code=prepared.pickup_code)
+    return SaleResult(order_id, order["reference"], breakdown, prepared.change_fen, ticket_ids,
+                      pickup_code=pickup_code)
 
 
 def complete_sale(
