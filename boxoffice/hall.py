@@ -77,6 +77,10 @@ class Hall:
         """The seat with this id."""
         return self._by_id[seat_id]
 
+    def has_seat(self, seat_id: int) -> bool:
+        """Whether this hall has a (current) seat with this id."""
+        return seat_id in self._by_id
+
     @cached_property
     def rows(self) -> tuple[tuple[HallSeat, ...], ...]:
         """Seat rows in plan order (top of the plan first), each ordered left to right."""

@@ -12,7 +12,7 @@ product, and building SQL expressions on every call cost more CPU than running t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,16 @@ _CLAIM_OWNERS = select(_claim.c.seat_id, _claim.c.status, _claim.c.terminal_id).
     _claim.c.showtime_id == bindparam("p_showtime"),
     _claim.c.released_at.is_(None),
     or_(_claim.c.status == "sold", _claim.c.expires_at > bindparam("p_now")),
+)
+_CLAIM_OWNERS_IN_ROWS = (
+    select(_claim.c.seat_id, _claim.c.status, _claim.c.terminal_id)
+    .join(_seat, _seat.c.id == _claim.c.seat_id)
+    .where(
+        _claim.c.showtime_id == bindparam("p_showtime"),
+        _claim.c.released_at.is_(None),
+        or_(_claim.c.status == "sold", _claim.c.expires_at > bindparam("p_now")),
+        _seat.c.grid_row.in_(bindparam("p_rows", expanding=True)),
+    )
 )
 _SHOWTIME_STATE = select(
     _show.c.status,
@@ -106,10 +116,19 @@ def live_claims(session: Session, *, showtime_id: int, now: datetime) -> dict[in
     return {row[0]: ClaimInfo(*row) for row in _run(session, _LIVE_CLAIMS, p_showtime=showtime_id, p_now=now)}
 
 
-def claim_owners(session: Session, *, showtime_id: int, now: datetime) -> dict[int, tuple[str, str]]:
+def claim_owners(session: Session, *, showtime_id: int, now: datetime,
+                 grid_rows: Collection[int] | None = None) -> dict[int, tuple[str, str]]:
     """Seat id → (status, terminal id) of each live claim of a showtime: what completing a sale needs, without
-    the timestamps the map shows (reading those for every claim at every sale was the sale's largest cost)."""
-    return {row[0]: (row[1], row[2]) for row in _run(session, _CLAIM_OWNERS, p_showtime=showtime_id, p_now=now)}
+    the timestamps the map shows (reading those for every claim at every sale was the sale's largest cost).
+
+    ``grid_rows``: only the claims of seats in these rows of the plan (the seat rules of a counter sale look no
+    further than the selection's rows; a nearly full showtime has hundreds of claims to read otherwise).
+    """
+    if grid_rows is None:
+        rows = _run(session, _CLAIM_OWNERS, p_showtime=showtime_id, p_now=now)
+    else:
+        rows = _run(session, _CLAIM_OWNERS_IN_ROWS, p_showtime=showtime_id, p_now=now, p_rows=sorted(grid_rows))
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def hold_seats(

@@ -214,8 +214,12 @@ def prepare_sale(
     if showtime is None or showtime.status != "scheduled" or showtime.ends_at <= now:
         raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=request.showtime_id)
     hall = _hall(session, showtime)
-    claims = claim_owners(session, showtime_id=request.showtime_id, now=now)
     seat_ids = frozenset(line.seat_id for line in request.lines)
+    # The seat rules of a counter sale look no further than the selection's rows (single gaps, couples); other
+    # channels also count the seats left in the whole hall (the last ones are kept for the counter).
+    rows = ({hall.seat(sid).grid_row for sid in seat_ids} if request.channel == "counter"
+            and all(hall.has_seat(sid) for sid in seat_ids) else None)
+    claims = claim_owners(session, showtime_id=request.showtime_id, now=now, grid_rows=rows)
     lost = [sid for sid in seat_ids if claims.get(sid) != ("held", request.terminal_id)]
     card, types = _pricing(session, showtime)
     if lost:

@@ -267,3 +267,22 @@ def test_a_pickup_code_or_reference_already_in_use_is_drawn_again_at_commit(sale
         assert find_order_by_code(session, code_text=second.pickup_code, key=key) == second.order_id
         references = sorted(session.exec(select(SaleOrder.reference)).all())
     assert references == sorted([first.reference, second.reference])
+
+
+def test_a_counter_sale_sees_a_seat_taken_beside_it_but_not_the_rest_of_the_hall(sale, now):
+    """A counter sale reads the claims of its own rows only: a seat held by another terminal next to the
+    selection still makes a single gap; claims in other rows are not read (and change nothing)."""
+    from boxoffice.holds import claim_owners
+
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[7]], now, terminal="counter-2")  # F7, another terminal
+    _hold(store, showtime_id, [seats[5]], now)  # F5 would leave F6 alone between F5 and F7
+    with pytest.raises(BoxOfficeError) as caught:
+        _sell(store, _request(showtime_id, [seats[5]], [Tender("cash", 4800, tendered_fen=4800)]), now)
+    assert (caught.value.code, caught.value.params["rules"], caught.value.params["seats"]) == (
+        "seat_rules", ["single_gap"], ["F6"])
+    with transaction(store, write=False) as session:
+        row_f = session.exec(select(Seat.grid_row).where(Seat.id == seats[5])).one()
+        mine = claim_owners(session, showtime_id=showtime_id, now=now, grid_rows={row_f})
+        other_rows = claim_owners(session, showtime_id=showtime_id, now=now, grid_rows={row_f + 1})
+    assert mine == {seats[5]: ("held", "counter-1"), seats[7]: ("held", "counter-2")} and other_rows == {}
