@@ -113,8 +113,12 @@ def _release(engine, terminal: str, counts: WorkerCounts) -> None:  # type: igno
 
 
 def run_terminals(url: str, showtime_ids: list[int], seat_ids: list[int], *, processes: int, seconds: float,
-                  max_seats: int, workdir: str) -> list[WorkerCounts]:
-    """Start ``processes`` terminal processes at once and collect what each saw."""
+                  max_seats: int, workdir: str, seed: int = 0) -> list[WorkerCounts]:
+    """Start ``processes`` terminal processes at once and collect what each saw.
+
+    Each process draws its seats from its own seeded random sequence (``seed`` + its index): a second run on
+    the same store must pass another ``seed``, or its terminals ask for the seats the first run sold.
+    """
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
@@ -124,7 +128,7 @@ def run_terminals(url: str, showtime_ids: list[int], seat_ids: list[int], *, pro
         out = f"{workdir}/worker-{index}.json"
         process = context.Process(
             target=sell_worker,
-            args=(url, showtime_ids, seat_ids, f"race-{index}", seconds, max_seats, index, out, start_at),
+            args=(url, showtime_ids, seat_ids, f"race-{index}", seconds, max_seats, seed + index, out, start_at),
         )
         workers.append((process, out))
     for process, _ in workers:
