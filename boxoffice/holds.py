@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -94,8 +94,24 @@ _MY_HOLDS = select(_claim.c.seat_id).where(
 
 def _claim_statement(insert: Any) -> Any:
     """Claim seats, or extend this terminal's own live holds on them, in one statement; RETURNING lists the seats
-    this terminal now holds, so a seat missing from it belongs to someone else."""
-    statement = insert(_claim)
+    this terminal now holds, so a seat missing from it belongs to someone else — or is not a seat of the
+    showtime's hall, or the showtime is not on sale (the claim's SELECT only yields seats of a scheduled, not
+    yet ended showtime's hall: the common hold is one statement, and :func:`hold_seats` asks why only when a
+    seat is missing)."""
+    columns = ("showtime_id", "seat_id", "status", "terminal_id", "staff_id", "created_at", "expires_at")
+    source = (
+        select(
+            _show.c.id, _seat.c.id, literal("held", _claim.c.status.type),
+            bindparam("p_terminal", type_=_claim.c.terminal_id.type),
+            bindparam("p_staff", type_=_claim.c.staff_id.type),
+            bindparam("p_created", type_=_claim.c.created_at.type),
+            bindparam("p_expires", type_=_claim.c.expires_at.type),
+        )
+        .select_from(_seat.join(_show, _show.c.auditorium_id == _seat.c.auditorium_id))
+        .where(_show.c.id == bindparam("p_showtime"), _show.c.status == "scheduled", _show.c.ends_at > _now)
+        .where(_seat.c.id.in_(bindparam("p_seats", expanding=True)), _seat.c.retired.is_(False))
+    )
+    statement = insert(_claim).from_select(columns, source)
     return statement.on_conflict_do_update(
         index_elements=[_claim.c.showtime_id, _claim.c.seat_id],
         index_where=_claim.c.released_at.is_(None),
@@ -158,18 +174,17 @@ def hold_seats(
     wanted = sorted(set(seat_ids))
     if not wanted:
         return now
-    state = _run(session, _SHOWTIME_STATE, p_showtime=showtime_id, p_seats=wanted).first()
-    if state is None or state.status != "scheduled":
-        raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=showtime_id)
-    if state.ends_at <= now:
-        raise BoxOfficeError("showtime_over", "this showtime is over", showtime_id=showtime_id)
-    if state[2] != len(wanted):
-        raise BoxOfficeError("seat_unknown", "a seat is not in this showtime's hall", showtime_id=showtime_id)
     expires_at = now + timedelta(seconds=hold_seconds)
     held = _claim_seats(session, showtime_id, wanted, terminal_id, staff_id, now, expires_at)
-    if len(held) < len(wanted):
-        # Expired holds are released as they are met: only when a claim found the seat taken (rare), so the
-        # common hold is two statements.
+    if len(held) < len(wanted):  # rare: say why (the common hold is this one statement)
+        state = _run(session, _SHOWTIME_STATE, p_showtime=showtime_id, p_seats=wanted).first()
+        if state is None or state.status != "scheduled":
+            raise BoxOfficeError("showtime_closed", "this showtime is not on sale", showtime_id=showtime_id)
+        if state.ends_at <= now:
+            raise BoxOfficeError("showtime_over", "this showtime is over", showtime_id=showtime_id)
+        if state[2] != len(wanted):
+            raise BoxOfficeError("seat_unknown", "a seat is not in this showtime's hall", showtime_id=showtime_id)
+        # Expired holds are released as they are met, only when a claim found the seat taken.
         missing = [seat_id for seat_id in wanted if seat_id not in held]
         if _run(session, _RELEASE_EXPIRED, p_showtime=showtime_id, p_seats=missing, p_now=now).rowcount:
             held |= _claim_seats(session, showtime_id, missing, terminal_id, staff_id, now, expires_at)
@@ -183,14 +198,12 @@ def _claim_seats(session: Session, showtime_id: int, seat_ids: list[int], termin
                  now: datetime, expires_at: datetime) -> set[int]:
     """Claim seats (or extend this terminal's holds on them); the seats this terminal now holds.
 
-    executemany with RETURNING: SQLAlchemy sends one batched INSERT from a statement compiled once (building a
-    multi-VALUES statement per call compiled it anew every time, a third of the hold's CPU).
+    One ``INSERT … SELECT`` for all the seats (an expanding ``IN``; the statement is compiled once).
     """
-    return set(session.connection().execute(_CLAIM[session.get_bind().dialect.name], [
-        {"showtime_id": showtime_id, "seat_id": seat_id, "status": "held", "terminal_id": terminal_id,
-         "staff_id": staff_id, "created_at": now, "expires_at": expires_at}
-        for seat_id in seat_ids
-    ]).scalars())
+    return set(session.connection().execute(_CLAIM[session.get_bind().dialect.name], {
+        "p_showtime": showtime_id, "p_seats": seat_ids, "p_terminal": terminal_id, "p_staff": staff_id,
+        "p_created": now, "p_expires": expires_at, "p_now": now,
+    }).scalars())
 
 
 def release_expired_holds(session: Session, *, showtime_id: int, seat_ids: Iterable[int], now: datetime) -> int:
