@@ -11,8 +11,10 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,6 +35,37 @@ class WorkerCounts:
     cpu_seconds: float = 0.0
 
 
+def counter_sale(engine: Any, *, showtime_id: int, seat_ids: list[int], terminal: str, now: datetime,
+                 rules: Any, hold_seconds: int = 600, step: Callable[[str], None] = lambda _name: None) -> Any:
+    """One sale as the counter makes it: hold the seats (a write transaction), price and check the sale (a read
+    transaction), commit it with an exact cash payment (a write transaction). ``step`` is told each step's name
+    ("hold", "price", "commit") before it starts. Returns the SaleResult.
+
+    Raises:
+        BoxOfficeError: as hold_seats, prepare_sale and commit_sale (a lost race: ``seat_taken``, ``hold_lost``).
+    """
+    from boxoffice.holds import hold_seats
+    from boxoffice.sales import SaleLine, SaleRequest, commit_sale, prepare_sale, quote_sale
+    from boxoffice.tender import Tender
+    from db.engine import transaction
+
+    lines = tuple(SaleLine(seat_id, "adult") for seat_id in seat_ids)
+    step("hold")
+    with transaction(engine) as session:
+        hold_seats(session, showtime_id=showtime_id, seat_ids=seat_ids, terminal_id=terminal, staff_id=None,
+                   now=now, hold_seconds=hold_seconds)
+    step("price")
+    with transaction(engine, write=False) as session:
+        total = quote_sale(session, showtime_id=showtime_id, lines=lines, channel="counter", zone=SHANGHAI).total_fen
+        prepared = prepare_sale(session, request=SaleRequest(
+            showtime_id=showtime_id, lines=lines, tenders=(Tender("cash", total, tendered_fen=total),),
+            channel="counter", terminal_id=terminal, staff=None, request_key=uuid.uuid4().hex,
+        ), now=now, zone=SHANGHAI, rules=rules, pickup_key=PICKUP_KEY)
+    step("commit")
+    with transaction(engine) as session:
+        return commit_sale(session, prepared=prepared, now=now)
+
+
 def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal: str, seconds: float, max_seats: int,
                 seed: int, out_path: str, start_at: float) -> None:
     """Sell random sets of 1..max_seats seats from ``seat_ids`` for ``seconds``; write counts as JSON.
@@ -43,10 +76,8 @@ def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal
     from sqlalchemy.exc import OperationalError
 
     from boxoffice.errors import BoxOfficeError
-    from boxoffice.holds import hold_seats
-    from boxoffice.sales import SaleLine, SaleRequest, commit_sale, prepare_sale, quote_sale
+    from boxoffice.sales import SaleLine, quote_sale
     from boxoffice.seat_rules import SeatRules
-    from boxoffice.tender import Tender
     from db.engine import make_engine, transaction
 
     rng = random.Random(seed)
@@ -63,21 +94,9 @@ def sell_worker(url: str, showtime_ids: list[int], seat_ids: list[int], terminal
     while time.perf_counter() < deadline:
         showtime_id = rng.choice(showtime_ids)
         chosen = rng.sample(seat_ids, k=min(len(seat_ids), rng.randint(1, max_seats)))
-        now = datetime.now(UTC)
-        lines = tuple(SaleLine(seat_id, "adult") for seat_id in chosen)
         try:
-            with transaction(engine) as session:
-                hold_seats(session, showtime_id=showtime_id, seat_ids=chosen, terminal_id=terminal, staff_id=None,
-                           now=now, hold_seconds=600)
-            with transaction(engine, write=False) as session:
-                total = quote_sale(session, showtime_id=showtime_id, lines=lines, channel="counter",
-                                   zone=SHANGHAI).total_fen
-                prepared = prepare_sale(session, request=SaleRequest(
-                    showtime_id=showtime_id, lines=lines, tenders=(Tender("cash", total, tendered_fen=total),),
-                    channel="counter", terminal_id=terminal, staff=None, request_key=uuid.uuid4().hex,
-                ), now=now, zone=SHANGHAI, rules=rules, pickup_key=PICKUP_KEY)
-            with transaction(engine) as session:
-                commit_sale(session, prepared=prepared, now=now)
+            counter_sale(engine, showtime_id=showtime_id, seat_ids=chosen, terminal=terminal, now=datetime.now(UTC),
+                         rules=rules)
             counts.sales += 1
             counts.tickets += len(chosen)
         except BoxOfficeError as exc:

@@ -24,8 +24,8 @@ from boxoffice.entry_tokens import new_token_nonce
 from boxoffice.errors import BoxOfficeError
 from boxoffice.hall import AUDITORIUM_COLUMNS, Hall, load_hall
 from boxoffice.holds import claim_owners
-from boxoffice.pricing import Breakdown, PriceCardInfo, ShowContext, TicketTypeInfo, load_pricing, price_order
 from boxoffice.pickup_codes import code_digest, draw_pickup_code, new_pickup_code
+from boxoffice.pricing import Breakdown, PriceCardInfo, ShowContext, TicketTypeInfo, load_pricing, price_order
 from boxoffice.privacy import valid_phone
 from boxoffice.seat_rules import SeatRules, check_selection, is_allowed
 from boxoffice.staff import StaffMember

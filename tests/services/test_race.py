@@ -10,7 +10,6 @@ from benchmarks.sales_load import run_terminals
 from db.engine import transaction
 from db.models import Seat, Showtime
 
-
 PROCESSES = 8
 SECONDS = 3.0
 SHOWTIMES = 3

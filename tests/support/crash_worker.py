@@ -35,15 +35,13 @@ import random
 import sys
 import time
 import traceback
-import uuid
 from datetime import UTC, datetime
 
-from benchmarks.sales_load import PICKUP_KEY, SHANGHAI
+from benchmarks.sales_load import SHANGHAI, counter_sale
 from boxoffice.errors import BoxOfficeError
-from boxoffice.holds import hold_seats, release_terminal_holds
-from boxoffice.sales import SaleLine, SaleRequest, commit_sale, prepare_sale, quote_sale
+from boxoffice.holds import release_terminal_holds
+from boxoffice.sales import SaleLine, quote_sale
 from boxoffice.seat_rules import SeatRules
-from boxoffice.tender import Tender
 from db.engine import make_engine, transaction
 
 LIFETIME_S = 30.0
@@ -73,24 +71,11 @@ def sell_until_killed(url: str, terminal: str, showtime_id: int, hold_seconds: i
     while position < len(seat_ids) and time.monotonic() < deadline:
         chosen = seat_ids[position:position + rng.randint(1, MAX_SEATS)]
         position += len(chosen)
-        now = datetime.now(UTC)
-        lines = tuple(SaleLine(seat_id, "adult") for seat_id in chosen)
+        holding = f"hold {len(chosen)}"
         try:
-            say(f"hold {len(chosen)}")
-            with transaction(engine) as session:
-                hold_seats(session, showtime_id=showtime_id, seat_ids=chosen, terminal_id=terminal, staff_id=None,
-                           now=now, hold_seconds=hold_seconds)
-            say("price")
-            with transaction(engine, write=False) as session:
-                total = quote_sale(session, showtime_id=showtime_id, lines=lines, channel="counter",
-                                   zone=SHANGHAI).total_fen
-                prepared = prepare_sale(session, request=SaleRequest(
-                    showtime_id=showtime_id, lines=lines, tenders=(Tender("cash", total, tendered_fen=total),),
-                    channel="counter", terminal_id=terminal, staff=None, request_key=uuid.uuid4().hex,
-                ), now=now, zone=SHANGHAI, rules=RULES, pickup_key=PICKUP_KEY)
-            say("commit")
-            with transaction(engine) as session:
-                result = commit_sale(session, prepared=prepared, now=now)
+            result = counter_sale(engine, showtime_id=showtime_id, seat_ids=chosen, terminal=terminal,
+                                  now=datetime.now(UTC), rules=RULES, hold_seconds=hold_seconds,
+                                  step=lambda name, holding=holding: say(holding if name == "hold" else name))
             say(f"sold {result.reference}")
         except BoxOfficeError as error:
             say(f"refused {error.code}")

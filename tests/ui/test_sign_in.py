@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from textual import events
 from textual.widgets import DataTable, Input, Static
+from ui_helpers import CASHIER, NOW, SIZE, SUPERVISOR, TODAY_COUNT, lock_staff, run, sign_in
 
 from db.engine import make_engine
 from kiosk.logging_setup import log_path, setup_logging
 from kiosk.screens import ShowtimesScreen, SignInScreen
-from ui_helpers import CASHIER, NOW, SIZE, SUPERVISOR, TODAY_COUNT, lock_staff, run, sign_in
 
 
 def _message(app) -> str:  # type: ignore[no-untyped-def]

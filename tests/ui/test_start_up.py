@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine
+from ui_helpers import NOW, SIZE, run, sign_in
 
 from db.engine import make_engine
 from kiosk.app import BoxOfficeApp
 from kiosk.config import Config
 from kiosk.screens import KioskWelcomeScreen, ShowtimesScreen, SignInScreen
-from ui_helpers import NOW, SIZE, run, sign_in
 
 
 def _config(tmp_path: Path, store: Engine | str) -> Config:
