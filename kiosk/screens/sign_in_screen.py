@@ -39,17 +39,27 @@ def format_remaining(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+class PinInput(Input):
+    """The PIN field: a line feed (Enter typed while the terminal was starting) submits it, as Enter does, after
+    the digits before it (a field's own binding, so it waits its turn behind them)."""
+
+    BINDINGS = [Binding("ctrl+j", "submit", show=False)]
+
+
 class SignInScreen(BoxOfficeScreen["StaffMember | None"]):
     """Staff number and PIN; Enter moves on and then signs in."""
 
     BINDINGS = [
         Binding("enter", "next_field", show=False, priority=True),
+        Binding("ctrl+j", "next_field", show=False, priority=True),
         Binding("escape", "cancel", "key.cancel"),
     ]
     """Enter in the staff number moves to the PIN; Escape goes back when switching staff (hidden otherwise).
 
     The Enter binding has priority so that focus moves before the next key is delivered: a cashier typing
-    "1001⏎1234⏎" in one go must not see the PIN land in the staff number field.
+    "1001⏎1234⏎" in one go must not see the PIN land in the staff number field. Keys typed while the terminal
+    is still starting (before the app switches it to raw mode) arrive with Enter turned into a line feed,
+    which Textual reads as ctrl+j: it does here what Enter does (in the PIN field, :class:`PinInput`).
     """
 
     @dataclass
@@ -87,7 +97,7 @@ class SignInScreen(BoxOfficeScreen["StaffMember | None"]):
                 yield Label(id="signin-code-label", classes="field-label")
                 yield Input(id="signin-code", max_length=16, restrict=r"[0-9A-Za-z]*")
                 yield Label(id="signin-pin-label", classes="field-label")
-                yield Input(id="signin-pin", password=True, max_length=8, restrict=r"[0-9]*")
+                yield PinInput(id="signin-pin", password=True, max_length=8, restrict=r"[0-9]*")
                 yield Button(id="signin-submit", variant="primary")
                 yield Static(id="signin-message")
         yield TranslatedFooter()

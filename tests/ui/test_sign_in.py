@@ -231,3 +231,17 @@ def test_lockout_counts_down_and_then_invites_to_try_again(make_app, counter_sto
             assert isinstance(app.screen, ShowtimesScreen)
 
     run(body)
+
+
+def test_enter_typed_before_the_app_reads_keys_still_moves_on_and_signs_in(make_app):
+    """Typed while the terminal starts, Enter arrives as a line feed (ctrl+j): it works as Enter does."""
+    app = make_app()
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*CASHIER[0], "ctrl+j", *CASHIER[3], "ctrl+j")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ShowtimesScreen)
+
+    run(body)
