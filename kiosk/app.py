@@ -255,7 +255,6 @@ class BoxOfficeApp(ContainErrors, App[None]):
         Raises:
             StartUpProblem: the store cannot be opened or its schema is not this version's.
         """
-        from boxoffice.holds import release_terminal_holds
         from boxoffice.refund_policy import policy_from_config, register_policy
         from boxoffice.terminals import is_taken_out_of_service, register_terminal
         from kiosk.intents import run_intent
@@ -276,11 +275,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
                 session, terminal_id=terminal.id), write=False, name="service flag")
         except BoxOfficeError as error:
             log.warning("could not read the service flag of %s: %s", terminal.id, error.code)
-        try:  # holds a crash left behind
-            run_intent(engine, lambda session: release_terminal_holds(
-                session, terminal_id=terminal.id, now=now, reason="restart"), name="release holds (restart)")
-        except BoxOfficeError as error:
-            log.warning("could not release the holds of %s: %s", terminal.id, error.code)
+        self._release_holds(engine, "restart")  # holds a crash left behind
         self._load_site_keys(started)
         for module in NEXT_SCREENS[self.mode]:  # the next screen opens without waiting for its imports
             import_module(module)
@@ -328,10 +323,8 @@ class BoxOfficeApp(ContainErrors, App[None]):
         Raises:
             BoxOfficeError: ``store_unavailable`` when the start-up failed or took longer than ``timeout_s``.
         """
-        if not self._started_event.wait(timeout_s) or self.start_problem is not None:
+        if not self._started_event.wait(timeout_s) or self.engine is None:  # set before the event (_started)
             raise BoxOfficeError("store_unavailable", self.start_problem or "the terminal is still starting")
-        while self.engine is None:  # set on the app's thread a moment after the event
-            time.sleep(0.005)
         return self.engine
 
     def _load_site_keys(self, started: StartUp) -> None:
@@ -600,8 +593,10 @@ class BoxOfficeApp(ContainErrors, App[None]):
 
     def _release_my_holds(self, reason: str) -> None:
         """Give back every seat this terminal holds (quitting, a kiosk's customer gone); a crash's at start-up."""
-        if self.engine is None:  # not started: _start_up gives them back
-            return
+        if self.engine is not None:  # not started: _start_up gives them back
+            self._release_holds(self.engine, reason)
+
+    def _release_holds(self, engine: Engine, reason: str) -> None:
         from boxoffice.holds import release_terminal_holds
         from kiosk.intents import run_intent
 
@@ -611,7 +606,7 @@ class BoxOfficeApp(ContainErrors, App[None]):
             release_terminal_holds(session, terminal_id=terminal.id, now=self.now(), reason=reason)
 
         try:
-            run_intent(self.engine, work, name=f"release holds ({reason})")
+            run_intent(engine, work, name=f"release holds ({reason})")
         except BoxOfficeError as error:
             log.warning("could not release the holds of %s: %s", terminal.id, error.code)
 
