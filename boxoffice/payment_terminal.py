@@ -5,12 +5,15 @@ a WeChat Pay / Alipay QR code) to charge an amount, and waits for the answer: ap
 reference, declined, or no answer in time. Only an approved charge becomes a sale (the kiosk then writes the
 order with that reference as a card or mobile tender); a declined or timed-out one leaves nothing behind, and the
 customer may try again. If an approved charge cannot become a sale after all (the store refused it), the kiosk
-asks the terminal to :meth:`~PaymentTerminal.void` it, so that nobody is charged without tickets.
+asks the terminal to :meth:`~PaymentTerminal.void` it, so that nobody is charged without tickets. A customer who
+refunds tickets at the kiosk (:mod:`kiosk.kiosk_refund`) gets the money back on the original card or mobile
+payment through :meth:`~PaymentTerminal.refund`, by that payment's reference.
 
-A site with a real terminal writes a class with the same two methods. The local default,
+A site with a real terminal writes a class with the same three methods. The local default,
 :class:`SimulatedTerminal`, is driven by a file: ``boxoffice terminal approve|decline|timeout`` (or any
-program) writes the answer to the next charge into ``<folder>/next``; without one, it answers the configured
-``default`` after ``delay_seconds``. Every charge and void is appended to ``<folder>/journal.log`` (amount,
+program) writes the answer to the next charge (or refund) into ``<folder>/next``; without one, a charge gets the
+configured ``default`` after ``delay_seconds`` and a refund is approved at once. Every charge, void and refund is
+appended to ``<folder>/journal.log`` (amount,
 method, outcome, reference; never card data, which it never has). See docs/kiosk.md.
 """
 
@@ -75,6 +78,20 @@ class PaymentTerminal(Protocol):
         """Reverse an approved charge that could not become a sale; True when the terminal confirmed it."""
         ...
 
+    def refund(self, amount_fen: int, method: str, reference: str) -> PaymentResult:
+        """Pay ``amount_fen`` back to an earlier payment (a kiosk refund of tickets).
+
+        Args:
+            amount_fen: what goes back, in fen (at most what the payment took).
+            method: the original payment's method, ``card`` or ``mobile``.
+            reference: the original payment's reference (the terminal finds the card or the account by it).
+
+        Returns:
+            ``approved`` with the terminal's reference of the refund; ``declined`` or ``timeout`` when the
+            terminal did not confirm it (the refund is recorded all the same; the counter finishes it).
+        """
+        ...
+
 
 class SimulatedTerminal:
     """A terminal for demos and tests, answered through files in a folder (see the module docstring).
@@ -133,6 +150,14 @@ class SimulatedTerminal:
         """Record the reversal in the journal (a simulated terminal always manages it)."""
         self._journal(f"void {amount_fen} {reference}")
         return True
+
+    def refund(self, amount_fen: int, method: str, reference: str) -> PaymentResult:
+        """Take an answer waiting in ``next`` (decline, timeout) if there is one, else approve at once: money going
+        back needs no customer at the terminal."""
+        outcome = ANSWERS[take_answer(self.folder) or "approve"]
+        refund_reference = new_reference(method) if outcome == "approved" else None
+        self._journal(f"refund {amount_fen} {method} {outcome} {refund_reference or '-'} of={reference}")
+        return PaymentResult(outcome, refund_reference, "declined by the simulator" if outcome == "declined" else "")
 
     def _journal(self, line: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -81,3 +81,15 @@ def test_only_known_answers_are_written_or_taken(tmp_path):
 
 def test_simulated_references_are_valid_tender_references():
     assert all(valid_reference(method, new_reference(method)) for method in ("card", "mobile") for _ in range(50))
+
+
+def test_a_refund_is_approved_at_once_and_journaled_unless_an_answer_waits(tmp_path):
+    terminal = _terminal(tmp_path, default="wait", delay_seconds=30)
+    back = terminal.refund(4500, "card", "SIMABCDEFGH2")
+    assert back.approved and back.reference and valid_reference("card", back.reference)
+    write_answer(tmp_path, "decline")
+    refused = terminal.refund(4500, "mobile", "4200" + "1" * 24)
+    assert (refused.outcome, refused.reference) == ("declined", None)
+    lines = (tmp_path / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
+    assert lines[0].split()[1:5] == ["refund", "4500", "card", "approved"] and lines[0].endswith("of=SIMABCDEFGH2")
+    assert lines[1].split()[1:5] == ["refund", "4500", "mobile", "declined"]
