@@ -234,6 +234,63 @@ def test_a_hold_that_expires_between_prepare_and_commit_sells_nothing(sale, now)
     assert again.repeated and again.order_id == first.order_id and _count(store, SaleOrder) == 1
 
 
+def test_a_sale_that_lost_one_of_its_holds_writes_nothing_and_keeps_the_other_held(sale, now):
+    """The seat still held is not sold alone: on PostgreSQL the one-statement write has sold it and made its
+    ticket by the time the count of sold claims says one is missing, and the rollback takes all of it back."""
+    from boxoffice.holds import release_seats
+    from boxoffice.sales import commit_sale, prepare_sale
+
+    store, showtime_id, seats = sale
+    _hold(store, showtime_id, [seats[7], seats[8]], now)
+    request = _request(showtime_id, [seats[7], seats[8]], [Tender("cash", 9600, tendered_fen=9600)])
+    with transaction(store, write=False) as session:
+        prepared = prepare_sale(session, request=request, now=now, zone=SHANGHAI, rules=RULES)
+    with transaction(store) as session:  # the cashier's second seat is given back meanwhile
+        release_seats(session, showtime_id=showtime_id, seat_ids=[seats[8]], terminal_id="counter-1", now=now)
+    with pytest.raises(BoxOfficeError) as caught:
+        with transaction(store) as session:
+            commit_sale(session, prepared=prepared, now=now)
+    assert caught.value.code == "hold_lost"
+    assert [_count(store, model) for model in (SaleOrder, Ticket, Payment)] == [0, 0, 0]
+    with transaction(store, write=False) as session:
+        claims = live_claims(session, showtime_id=showtime_id, now=now)
+        audits = session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "sale")).one()
+    assert (claims[seats[7]].status, seats[8] in claims, audits) == ("held", False, 0)
+
+
+def test_a_sale_writes_each_ticket_with_its_claim_type_price_and_hand_over(sale, now):
+    """The rows a sale writes, on either backend (PostgreSQL writes them in one statement)."""
+    store, showtime_id, seats = sale
+    picked = [seats[10], seats[9], seats[11]]  # not in seat order: tickets follow the sale's lines
+    _hold(store, showtime_id, picked, now)
+    types = {seats[10]: "adult", seats[9]: "child", seats[11]: "adult"}
+    with transaction(store, write=False) as session:
+        total = quote_sale(session, showtime_id=showtime_id, lines=tuple(SaleLine(s, types[s]) for s in picked),
+                           channel="counter", zone=SHANGHAI).total_fen
+    result = _sell(store, _request(showtime_id, picked, [Tender("mobile", total, reference="4200001234202612041234567890")],
+                                   types=types, phone="13812341234"), now)
+    with transaction(store, write=False) as session:
+        tickets = {t.id: t for t in session.exec(select(Ticket)).all()}
+        claims = {c.id: c for c in session.exec(select(SeatClaim)).all()}
+        order = session.exec(select(SaleOrder)).one()
+        payment = session.exec(select(Payment)).one()
+    assert [tickets[i].seat_id for i in result.ticket_ids] == picked
+    assert [line.price_fen for line in result.breakdown.lines] == [tickets[i].price_fen for i in result.ticket_ids]
+    for ticket_id in result.ticket_ids:
+        ticket = tickets[ticket_id]
+        claim = claims[ticket.claim_id]
+        assert (claim.seat_id, claim.status, claim.order_id, claim.expires_at) == (ticket.seat_id, "sold", order.id, None)
+        assert (ticket.order_id, ticket.showtime_id, ticket.status, ticket.printed_count) == (
+            order.id, showtime_id, "valid", 0)
+        assert ticket.fee_fen == 300 and len(ticket.secret) == 32 and ticket.token_nonce
+        assert ticket.picked_up_at is not None and ticket.picked_up_terminal == "counter-1"  # handed over here
+    assert len({t.secret for t in tickets.values()}) == 3
+    assert total < 3 * 4800 and [t.price_fen for t in tickets.values()].count(4500) == 2  # the child pays less
+    assert (order.customer_phone, order.total_fen, order.channel) == ("13812341234", total, "counter")
+    assert (payment.order_id, payment.method, payment.amount_fen, payment.reference, payment.change_fen) == (
+        order.id, "mobile", total, "4200001234202612041234567890", None)
+
+
 def test_a_pickup_code_or_reference_already_in_use_is_drawn_again_at_commit(sale, now):
     """Codes and references are drawn without a look at the store (one round trip less per sale); the order's
     INSERT meets a repeat and the sale draws again, instead of failing the cashier's sale."""
