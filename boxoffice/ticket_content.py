@@ -1,4 +1,4 @@
-"""What goes on a printed ticket or receipt, read from the store.
+"""What goes on a printed ticket, receipt or pickup slip, read from the store.
 
 The printing package never sees a database row: it lays out :class:`printing.TicketContent` and
 :class:`printing.ReceiptContent` values. This module fills them from an order and its tickets, with times in the
@@ -10,18 +10,18 @@ ticket of the order, so numbers stay the same when one ticket of the order is re
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from boxoffice.entry_tokens import sign_token
 from boxoffice.errors import BoxOfficeError
-from boxoffice.seatplan import seat_label
+from boxoffice.pickup_codes import format_code
 from boxoffice.privacy import mask_phone
+from boxoffice.seatplan import seat_label
 from db.models import (
     Auditorium,
     Film,
@@ -36,7 +36,7 @@ from db.models import (
     Ticket,
     TicketType,
 )
-from printing.tickets import ReceiptContent, TicketContent
+from printing.tickets import PickupSlipContent, ReceiptContent, TicketContent
 
 _ticket = Ticket.__table__  # type: ignore[attr-defined]
 _order = SaleOrder.__table__  # type: ignore[attr-defined]
@@ -66,7 +66,7 @@ _ORDER = (
 _TICKETS = (
     select(
         _ticket.c.id, _ticket.c.status, _ticket.c.price_fen, _ticket.c.fee_fen, _ticket.c.secret,
-        _ticket.c.showtime_id, _ticket.c.seat_id, _ticket.c.token_nonce, _seat.c.row_label, _seat.c.number, _type.c.name_zh, _type.c.name_en,
+        _ticket.c.showtime_id, _ticket.c.seat_id, _ticket.c.token_nonce, _ticket.c.printed_count, _seat.c.row_label, _seat.c.number, _type.c.name_zh, _type.c.name_en,
     )
     .select_from(_ticket.join(_seat, _seat.c.id == _ticket.c.seat_id).join(_type, _type.c.id == _ticket.c.ticket_type_id))
     .where(_ticket.c.order_id == bindparam("p_order"))
@@ -174,6 +174,32 @@ def ticket_content(session: Session, *, ticket_id: int, zone: tzinfo, cinema_zh:
             return _content(order, t, index, zone=zone, cinema_zh=cinema_zh, cinema_en=cinema_en, reprint=reprint,
                             signing_key=signing_key)
     raise BoxOfficeError("print_ticket_unknown", "no such ticket", ticket_id=ticket_id)  # pragma: no cover
+
+
+def pickup_slip_content(session: Session, *, order_id: int, pickup_code: str, zone: tzinfo, cinema_zh: str,
+                        cinema_en: str, now: datetime) -> PickupSlipContent:
+    """The pickup slip of an order a kiosk could not print: its valid tickets not printed yet (all valid ones if
+    every one printed meanwhile), and the code as the sale returned it (never read from the store).
+
+    Raises:
+        BoxOfficeError: ``print_order_unknown``.
+    """
+    order = _order_row(session, order_id)
+    valid = [t for t in session.connection().execute(_TICKETS, {"p_order": order_id}) if t.status == "valid"]
+    to_collect = [t for t in valid if not t.printed_count] or valid
+    return PickupSlipContent(
+        cinema_zh=cinema_zh,
+        cinema_en=cinema_en,
+        order_reference=order.reference,
+        film_zh=order.title_zh,
+        film_en=order.title_en or "",
+        hall=_hall_name(order),
+        starts_local=order.starts_at.astimezone(zone),
+        seats=tuple((t.row_label, t.number) for t in to_collect),
+        pickup_code=format_code(pickup_code),
+        at_local=now.astimezone(zone),
+        terminal_name=order.terminal_name,
+    )
 
 
 def receipt_content(session: Session, *, order_id: int, zone: tzinfo, cinema: str) -> ReceiptContent:

@@ -5,8 +5,8 @@ This package never sees a database row and imports neither the UI (textual, rich
 queue and the technician screens build on this API:
 
 * :class:`PrinterSpec` - one configured printer (``kiosk/config.py`` converts a ``[[printers]]`` table).
-* :func:`ticket_document`, :func:`tickets_document`, :func:`receipt_document`, :func:`test_page_document` -
-  content (frozen dataclasses) to a :class:`Document`.
+* :func:`ticket_document`, :func:`tickets_document`, :func:`receipt_document`, :func:`pickup_slip_document`,
+  :func:`test_page_document` - content (frozen dataclasses) to a :class:`Document`.
 * :func:`print_document` - send a document to a printer (or the preview folder); :class:`PrintOutcome`.
 * :func:`document_bytes` - the ESC/POS bytes alone; :func:`render_png` - the picture alone.
 * :func:`read_status` - ask a printer how it is (:class:`PrinterStatus`, never raises).
@@ -36,8 +36,10 @@ from printing.render import render_image, render_png
 from printing.spec import PrinterSpec
 from printing.test_page import test_page_document
 from printing.tickets import (
+    PickupSlipContent,
     ReceiptContent,
     TicketContent,
+    pickup_slip_document,
     receipt_document,
     ticket_document,
     tickets_document,
@@ -53,6 +55,7 @@ __all__ = [
     "Document",
     "Feed",
     "Image",
+    "PickupSlipContent",
     "PrintOutcome",
     "PrinterError",
     "PrinterSpec",
@@ -64,6 +67,7 @@ __all__ = [
     "document_bytes",
     "kick_drawer",
     "open_printer",
+    "pickup_slip_document",
     "preview_paths",
     "print_document",
     "read_status",

@@ -1,6 +1,7 @@
-"""What a ticket and a receipt say, and how they are laid out on 58 and 80 mm paper.
+"""What a ticket, a receipt and a pickup slip say, and how they are laid out on 58 and 80 mm paper.
 
-The caller (the print queue) fills :class:`TicketContent` / :class:`ReceiptContent` from the store; this module
+The caller (the print queue) fills :class:`TicketContent` / :class:`ReceiptContent` from the store (a kiosk fills
+:class:`PickupSlipContent`, which carries the pickup code the store never holds in clear); this module
 never sees a database row and never imports ``boxoffice``. Amounts arrive as integer fen and are formatted by
 :func:`yuan` here. Times arrive already in the cinema's local time zone.
 """
@@ -98,6 +99,25 @@ class ReceiptContent:
     the refund total (``items`` minus ``deductions`` is ``total_fen``)."""
 
 
+@dataclass(frozen=True)
+class PickupSlipContent:
+    """The slip a kiosk prints on its receipt printer when it took the money but could not print the tickets."""
+
+    cinema_zh: str
+    cinema_en: str
+    order_reference: str
+    film_zh: str
+    film_en: str
+    hall: str
+    starts_local: datetime
+    seats: tuple[tuple[str, int | str], ...]
+    """(row label, seat number) of the tickets to collect at the counter."""
+    pickup_code: str
+    """The code as read out and typed: grouped, ``123 456 7890``."""
+    at_local: datetime
+    terminal_name: str
+
+
 def _header(title: str, spec: PrinterSpec) -> Text:
     """A centred bold title, double width when it fits on one line."""
     wide = display_width(title) * 2 <= spec.chars_per_line
@@ -192,3 +212,43 @@ def receipt_document(r: ReceiptContent, spec: PrinterSpec) -> Document:
         blocks.append(Columns("手机 Phone", r.masked_phone))
     blocks += [Rule(), Text("谢谢惠顾 Thank you", align="center"), Cut()]
     return Document(tuple(blocks))
+
+
+def pickup_slip_document(s: PickupSlipContent, spec: PrinterSpec) -> Document:
+    """The pickup slip: collect at the counter (Chinese and English), the pickup code large, the order, film,
+    time, hall and seats; ending in a cut. Fits 58 mm paper (the code in double size is 24 of its 32 cells)."""
+    width = spec.chars_per_line
+    starts = s.starts_local
+    when = f"{starts:%Y-%m-%d} {weekday_zh(starts)} {WEEKDAYS_EN[starts.weekday()]} {starts:%H:%M}"
+    if display_width(when) > width:
+        when = f"{starts:%m-%d} {weekday_zh(starts)} {starts:%H:%M}"
+    blocks: tuple[Block, ...] = (
+        *_logo(spec),
+        _header(s.cinema_zh, spec),
+        Text(s.cinema_en, align="center"),
+        Text("取票凭条 PICKUP SLIP", align="center", bold=True),
+        Rule(),
+        Text("本机未能出票，您的票已付款有效。", align="center"),
+        Text("Your tickets are paid and valid, but could not be printed here.", align="center"),
+        Text("请凭取票码到售票台取票", align="center", bold=True, double_height=True),
+        Text("Please collect your tickets at the counter", align="center", bold=True),
+        Rule("="),
+        Text("取票码 Pickup code", align="center"),
+        Text(s.pickup_code, align="center", bold=True, double_height=True, double_width=True),
+        Rule("="),
+        Text(s.film_zh, align="center", bold=True, double_height=True),
+        *((Text("\n".join(fit(s.film_en, width, 2)), align="center"),) if s.film_en.strip() else ()),
+        Text(when, align="center", bold=True),
+        Columns("影厅 Hall", s.hall),
+        Text(f"座位 Seats ({len(s.seats)})", bold=True),
+        *(Columns(f"  {row}排{number}座", f"Row {row} Seat {number}") for row, number in s.seats),
+        Rule(),
+        Columns("订单 Order", s.order_reference),
+        Columns("时间 Time", f"{s.at_local:%Y-%m-%d %H:%M}"),
+        Columns("终端 Terminal", s.terminal_name),
+        Rule(),
+        Text("取票码请勿告知他人", align="center"),
+        Text("Keep this code to yourself.", align="center"),
+        Cut(),
+    )
+    return Document(blocks)
