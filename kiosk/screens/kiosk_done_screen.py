@@ -6,22 +6,32 @@ screen by itself after ``[kiosk] done_seconds``. When printing fails (a job meet
 ticket printer) the tickets stay sold and the screen says so plainly: the pickup code, large, the order
 reference, and "collect your tickets at the counter" — and it stays until the customer presses Done (or walks
 away: the idle timeout). "Done" always leads back to the attract screen.
+
+When printing fails and the kiosk has a receipt printer (a ``[[printers]]`` table with role ``receipts``), the
+same words and the code go on a slip from it (:mod:`boxoffice.pickup_slip`: printed once, straight from the code
+the sale returned, since the store never holds the code in clear), and the screen says whether the slip printed.
 """
 
 from __future__ import annotations
 
-from textual import on
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import format_money, local_time
 from boxoffice.pickup import release_unprinted
 from boxoffice.pickup_codes import format_code
+from boxoffice.pickup_slip import SlipOutcome, print_pickup_slip
 from boxoffice.print_queue import OrderPrintState, order_print_state
 from boxoffice.privacy import mask_phone
 from boxoffice.sales import SaleResult
+from kiosk.config import printer_spec
 from kiosk.intents import run_intent
 from kiosk.kiosk_flow import CustomerScreen, Purchase, end_customer_session
 from kiosk.screens.base import BoxOfficeScreen
@@ -32,12 +42,21 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
 
     CSS_PATH = "../styles/kiosk.tcss"
 
+    @dataclass
+    class SlipPrinted(Message):
+        """The pickup slip was sent to the receipt printer, or could not be (posted from the worker thread)."""
+
+        outcome: SlipOutcome
+
     def __init__(self, purchase: Purchase, sale: SaleResult) -> None:
         super().__init__()
         self.purchase = purchase
         self.sale = sale
         self.printing = "printing"
         """``printing``, ``printed`` or ``failed``."""
+        self.slip: str | None = None
+        """The pickup slip on the receipt printer: None (none needed, or no receipt printer), ``printing``,
+        ``printed`` or ``failed``."""
         self._printed_at: float | None = None
         self._finishing = False
 
@@ -87,6 +106,7 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
             self.printing = state
             if state == "failed":
                 self._release_unprinted()
+                self._start_slip()
             self.apply_language()
         now = box.now().timestamp()
         if state == "printed":
@@ -104,6 +124,29 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
         except BoxOfficeError as error:
             box.show_error(error)
 
+    def _start_slip(self) -> None:
+        """Printing failed: the pickup code on a slip from the receipt printer too (once; none without a code)."""
+        box, sale = self.box, self.sale
+        receipts = next((p for p in box.config.printers if p.role == "receipts"), None)
+        if self.slip is not None or receipts is None or not sale.pickup_code or box.engine is None:
+            return
+        self.slip = "printing"
+        site = box.config.site
+        spec = printer_spec(box.config, receipts)
+        self._print_slip(lambda: print_pickup_slip(
+            box.engine, spec, order_id=sale.order_id, pickup_code=sale.pickup_code or "",
+            terminal_id=box.config.terminal.id, zone=site.zone, cinema_zh=site.name_zh, cinema_en=site.name_en,
+            now=box.now()))
+
+    @work(thread=True, exclusive=True, group="pickup-slip", exit_on_error=False)
+    def _print_slip(self, send: Callable[[], SlipOutcome]) -> None:
+        self.post_message(self.SlipPrinted(send()))
+
+    def on_kiosk_done_screen_slip_printed(self, message: SlipPrinted) -> None:
+        """Say whether the slip came out."""
+        self.slip = "printed" if message.outcome.printed else "failed"
+        self.apply_language()
+
     def apply_language(self) -> None:
         """Every text in the current language."""
         sale, purchase = self.sale, self.purchase
@@ -118,6 +161,8 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
             if sale.pickup_code:
                 lines.append(f"{self.t('done.pickup_code')}  [b]{format_code(sale.pickup_code)}[/b]")
             lines.append(f"{self.t('done.reference')}  [b]{sale.reference}[/b]")
+            if self.slip is not None:
+                lines.append(self.t(f"done.slip_{self.slip}"))
             code.update("\n".join(lines))
         else:
             code.update("")

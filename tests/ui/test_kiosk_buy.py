@@ -27,12 +27,14 @@ from kiosk_support import (
     shown,
     to_step,
 )
+from sqlmodel import select
 from textual.widgets import Button, Static
 from ui_helpers import run
 
 from boxoffice.payment_terminal import write_answer
 from boxoffice.pickup import lookup
 from db.engine import transaction
+from db.models import AuditEntry
 from kiosk.screens.kiosk_done_screen import KioskDoneScreen
 from kiosk.screens.kiosk_pay_screen import KioskPayScreen
 from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
@@ -148,13 +150,30 @@ def test_paid_but_not_printed_shows_the_pickup_code_and_sends_to_the_counter(tmp
             pickup = app.screen.sale.pickup_code
             assert pickup is not None and f"{pickup[:3]} {pickup[3:6]} {pickup[6:]}" in code
             assert order.reference in code
+            assert app.screen.slip is None and "slip" not in code  # no receipt printer here: no slip promised
 
     run(body)
 
 
+async def _until_slip(pilot, screen: KioskDoneScreen) -> None:
+    """Wait for the slip's worker to answer (the print goes straight to the receipt printer)."""
+    for _ in range(40):
+        if screen.slip in ("printed", "failed"):
+            return
+        await pilot.pause(0.1)
+
+
+def _slip_audit(store) -> list[str]:
+    with transaction(store, write=False) as session:
+        return [entry.detail for entry in session.exec(
+            select(AuditEntry).where(AuditEntry.action == "print.pickup_slip")).all()]
+
+
 def test_a_ticket_printer_that_fails_after_payment_leaves_the_tickets_sold_and_shows_the_code(tmp_path, demo_store):
     printer = {"name": "tickets", "connection": "file", "path": "no-such-folder/printer.bin"}  # cannot be opened
-    app = kiosk_app(kiosk_config(tmp_path, printers=[printer]), demo_store, Clock())
+    receipts = {"name": "receipts", "role": "receipts", "connection": "preview", "path": "receipts", "paper_mm": 58,
+                "chinese": "image"}
+    app = kiosk_app(kiosk_config(tmp_path, printers=[printer, receipts]), demo_store, Clock())
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -180,6 +199,38 @@ def test_a_ticket_printer_that_fails_after_payment_leaves_the_tickets_sold_and_s
                 view = lookup(session, text=screen.sale.pickup_code, key=app.pickup_key,
                               public_key=app.signing_key.public_key(), now=app.now())
             assert view.refusal is None and len(view.to_collect) == 2
+            # the same code on a slip from the receipt printer, and the screen says so
+            await _until_slip(pilot, screen)
+            assert screen.slip == "printed"
+            assert "请从小票打印机取走印有取票码的凭条" in shown(app, "#done-kiosk-code")
+            assert (tmp_path / "receipts" / f"slip-{order.reference}.png").exists()
+            (detail,) = _slip_audit(demo_store)
+            assert '"printed": true' in detail and screen.sale.pickup_code not in detail
+
+    run(body)
+
+
+def test_a_slip_that_cannot_print_either_leaves_the_code_on_screen_and_says_so(tmp_path, demo_store):
+    receipts = {"name": "receipts", "role": "receipts", "connection": "file", "path": "no-such-folder/lp0"}
+    app = kiosk_app(kiosk_config(tmp_path, printers=[receipts]), demo_store, Clock())  # and no ticket printer
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = ScriptedTerminal()
+            await to_step(pilot, "pay", language="en")
+            await pay(pilot)
+            screen = app.screen
+            assert isinstance(screen, KioskDoneScreen) and screen.printing == "failed"
+            await _until_slip(pilot, screen)
+            assert screen.slip == "failed"
+            code = shown(app, "#done-kiosk-code")
+            assert "could not be printed either" in code and "write the code down" in code
+            pickup = screen.sale.pickup_code
+            assert f"{pickup[:3]} {pickup[3:6]} {pickup[6:]}" in code  # still on screen
+            (order,) = orders(demo_store)
+            assert order.status == "paid" and order.reference in code
+            (detail,) = _slip_audit(demo_store)
+            assert '"printed": false' in detail
 
     run(body)
 
