@@ -281,15 +281,29 @@ def collect(session: Session, *, order_id: int, terminal_id: str, printer: str |
     return collected
 
 
+_TERMINAL_MODE = select(_terminal.c.mode).where(_terminal.c.id == bindparam("p_terminal"))
+
+
 def reprint_collected(session: Session, *, order_id: int, printer: str, approver: StaffMember, reason: str,
                       terminal_id: str, now: datetime) -> list[int]:
     """Print collected tickets of an order again (counter only, with a supervisor's approval and a reason).
 
     Each copy is marked "REPRINT n" on paper and audited (:func:`boxoffice.print_queue.reprint_ticket`).
+    ``terminal_id`` must be a counter: the terminal's registered mode decides (a kiosk, a door or a terminal the
+    store does not know is refused), whoever the approver is.
 
     Returns:
         The new print jobs.
+
+    Raises:
+        BoxOfficeError: ``pickup_reprint_counter_only`` (``terminal``, ``mode``: None when not registered) before
+            anything else; the view's refusal code; as :func:`boxoffice.print_queue.reprint_ticket`
+            (``not_permitted``, ``override_reason_missing``, ``print_job_pending`` …).
     """
+    mode = session.connection().execute(_TERMINAL_MODE, {"p_terminal": terminal_id}).scalar()
+    if mode != "counter":
+        raise BoxOfficeError("pickup_reprint_counter_only", "collected tickets are reprinted at a counter only",
+                             terminal=terminal_id, mode=mode)
     view = order_view(session, order_id=order_id, now=now)
     if view.refusal not in (None, "pickup_already"):
         raise BoxOfficeError(view.refusal or "pickup_refunded", "these tickets cannot be printed")

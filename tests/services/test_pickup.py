@@ -183,6 +183,33 @@ def test_a_reprint_of_collected_tickets_needs_a_supervisor_and_is_marked(demo_st
                             .where(AuditEntry.action == "print.reprint")).one() == 2
 
 
+@pytest.mark.parametrize("terminal", ["kiosk-2", "door-1", "counter-9"])
+def test_a_reprint_is_refused_anywhere_but_at_a_counter_even_with_a_supervisor(demo_store, now, terminal):
+    result, _ = _booked(demo_store, now)
+    _collect(demo_store, result.order_id, now)
+    with transaction(demo_store) as session:
+        session.exec(update(PrintJob).where(PrintJob.order_id == result.order_id).values(status="printed"))
+        register_terminal(session, terminal_id="door-1", name="Door 1", mode="door", now=now)  # counter-9: unknown
+    with pytest.raises(BoxOfficeError) as caught, transaction(demo_store) as session:
+        reprint_collected(session, order_id=result.order_id, printer="tickets", approver=SUPERVISOR,
+                          reason="phone died, ID checked", terminal_id=terminal, now=now)
+    assert caught.value.code == "pickup_reprint_counter_only"
+    assert caught.value.params == {"terminal": terminal,
+                                   "mode": {"kiosk-2": "kiosk", "door-1": "door", "counter-9": None}[terminal]}
+    assert _count(demo_store, PrintJob, PrintJob.order_id == result.order_id) == 2  # the first prints only
+    assert _count(demo_store, AuditEntry, AuditEntry.action == "print.reprint") == 0
+    with transaction(demo_store, write=False) as session:
+        assert {t.printed_count for t in session.exec(select(Ticket).where(Ticket.order_id == result.order_id))} \
+            == {0}
+
+
+def test_the_counter_only_refusal_has_words_in_both_languages():
+    from boxoffice.i18n import Translator
+
+    for language, words in (("zh", "柜台"), ("en", "counter")):
+        assert words in Translator(language).error("pickup_reprint_counter_only")
+
+
 # --- abuse control -------------------------------------------------------------------------------------------
 
 def _wrong_code(index: int) -> str:
