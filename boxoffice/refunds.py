@@ -44,7 +44,15 @@ from boxoffice.order_lookup import order_facts
 from boxoffice.pickup import PickupView, order_view
 from boxoffice.print_queue import queue_refund_receipt
 from boxoffice.refund_policy import RefundPolicy, policy_of_order
-from boxoffice.refund_rules import COUNTER, OrderFacts, PaymentBack, RefundDecision, decide_refund
+from boxoffice.refund_rules import (
+    COUNTER,
+    KIOSK,
+    REFUND_KIOSK_NOT_ALLOWED,
+    OrderFacts,
+    PaymentBack,
+    RefundDecision,
+    decide_refund,
+)
 from boxoffice.staff import StaffMember
 from db.models import Refund, RefundPayment, RefundTicket, SaleOrder, SeatClaim, Ticket
 
@@ -112,7 +120,9 @@ class RefundRequest:
             signed-in person who may approve).
         public_key: the site's entry-token public key, to check ``returned_tokens``.
         printer: where the refund receipt prints (None: no receipt).
-        channel: ``counter`` (kiosks refund by themselves only through the same decision, later).
+        channel: ``counter``, or ``kiosk`` for a customer refunding by themselves (no staff; the decision then
+            applies the policy's kiosk rules, and no approval or note can widen them:
+            :func:`boxoffice.kiosk_refunds.refund_at_kiosk`).
     """
 
     order_id: int
@@ -251,6 +261,8 @@ def refund_tickets(session: Session, request: RefundRequest, now: datetime) -> R
     if not decision.allowed:
         raise BoxOfficeError(decision.reason, "the refund policy refuses this refund",
                              tickets=list(decision.refused_ticket_ids))
+    if request.channel == KIOSK and (request.approver is not None or request.not_returned_note):
+        raise BoxOfficeError(REFUND_KIOSK_NOT_ALLOWED, "a kiosk refund takes no approval and no note")
     approver = request.approver
     if approver is not None and not approver.can("override"):
         raise BoxOfficeError("refund_approval_needed", "the approver may not approve refunds")
