@@ -39,7 +39,9 @@ from kiosk.screens.kiosk_done_screen import KioskDoneScreen
 from kiosk.screens.kiosk_pay_screen import KioskPayScreen
 from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
 from kiosk.screens.kiosk_tickets_screen import KioskTicketsScreen
+from kiosk.screens.out_of_order_screen import OutOfOrderScreen
 from kiosk.widgets.seat_map import SeatMap
+from printing import PrinterStatus
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -273,6 +275,62 @@ def test_an_out_of_service_kiosk_sends_the_customer_to_the_counter_instead_of_ta
             assert app.screen is screen and screen.query_one("#pay-kiosk-methods").display
             await pay(pilot)
             assert isinstance(app.screen, KioskDoneScreen)
+
+    run(body)
+
+
+class _TicketPrinterStatus:
+    """The ticket printer's status as the test sets it, at the printing edge (``app.read_printer_status``), as
+    tests/ui/test_kiosk_service.py does; tests/e2e/test_kiosk_out_of_order_emupos.py does it on a real one."""
+
+    def __init__(self) -> None:
+        self.status = PrinterStatus(True, "ok", "online, paper ok")
+
+    def __call__(self, spec: object) -> PrinterStatus:
+        return self.status
+
+
+def test_paper_running_out_on_the_payment_step_puts_the_kiosk_out_of_order_before_any_money(tmp_path, demo_store):
+    network = {"name": "tickets", "connection": "network", "host": "127.0.0.1", "port": 9}  # never reached
+    app = kiosk_app(kiosk_config(tmp_path, printers=[network]), demo_store, Clock())
+    printer = _TicketPrinterStatus()
+    app.read_printer_status = printer
+    terminal = ScriptedTerminal()
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+
+            async def check_printer() -> None:  # the watch asks every printer_check_seconds; ask now
+                app.service_watch.check_printer()
+                await settle(pilot, 3)
+
+            app.payment_terminal = terminal
+            await to_step(pilot, "pay", language="en")
+            screen = app.screen
+            assert isinstance(screen, KioskPayScreen) and app.kiosk_service.in_service
+            assert screen.query_one("#pay-kiosk-methods").display
+
+            printer.status = PrinterStatus(False, "out", "offline: paper out", "paper_out")
+            await check_printer()
+            assert (app.kiosk_service.in_service, app.kiosk_service.reason) == (False, "printer_paper_out")
+            assert isinstance(app.screen, OutOfOrderScreen)  # over the payment step
+            words = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "printer_paper_out" in words and "Please go to the counter" in words
+            await pilot.press("enter", "space", "escape", "tab", "enter")  # whatever the customer tries
+            await settle(pilot)
+            assert isinstance(app.screen, OutOfOrderScreen)
+            screen.pay("card")  # even asked directly, the step takes no money
+            await settle(pilot)
+            assert terminal.charges == [] and orders(demo_store) == [] and payments(demo_store) == []
+            assert not screen.query_one("#pay-kiosk-methods").display  # no way to pay under the screen either
+
+            printer.status = PrinterStatus(True, "ok", "online, paper ok")
+            await check_printer()
+            assert app.screen is screen and app.kiosk_service.in_service  # back where the customer was
+            await pilot.pause(1.2)  # the step looks again every second
+            assert screen.query_one("#pay-kiosk-methods").display
+            await pay(pilot)
+            assert isinstance(app.screen, KioskDoneScreen) and len(orders(demo_store)) == 1
 
     run(body)
 
