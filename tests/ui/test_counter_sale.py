@@ -11,8 +11,9 @@ from ui_helpers import NOW, SIZE, run, sign_in
 from boxoffice.hall import SeatStatus
 from boxoffice.holds import hold_seats
 from db.engine import transaction
-from db.models import Payment, SaleOrder, SeatClaim, Ticket, TicketType
+from db.models import Payment, PrintJob, SaleOrder, SeatClaim, Ticket, TicketType
 from kiosk.app import BoxOfficeApp
+from kiosk.config import PrinterConfig
 from kiosk.screens import ShowtimesScreen
 from kiosk.screens.seat_selection_screen import SeatSelectionScreen
 from kiosk.widgets.seat_map import SeatMap
@@ -22,7 +23,10 @@ def _app(config: Any, demo_store: Any) -> BoxOfficeApp:
     return BoxOfficeApp(config, demo_store, clock=lambda: NOW)
 
 
-def test_two_adult_tickets_for_exact_cash_take_at_most_twelve_keys(config, demo_store):
+def test_two_adult_tickets_for_exact_cash_take_at_most_twelve_keys(config, demo_store, tmp_path):
+    # A ticket printer that writes PNG previews: the sale's tickets must reach the print queue.
+    config = config.model_copy(update={"printers": (
+        PrinterConfig(name="tickets", role="tickets", connection="preview", path=str(tmp_path / "preview")),)})
     app = _app(config, demo_store)
     keys = ["enter", "2", "enter", "f5", "enter", "enter"]
     assert len(keys) <= 12
@@ -41,12 +45,17 @@ def test_two_adult_tickets_for_exact_cash_take_at_most_twelve_keys(config, demo_
         tickets = session.exec(select(Ticket, TicketType.code).join(TicketType)).all()
         payment = session.exec(select(Payment)).one()
         claims = session.exec(select(SeatClaim)).all()
+        jobs = session.exec(select(PrintJob).where(PrintJob.kind == "ticket")).all()
     assert [code for _, code in tickets] == ["adult", "adult"]
     assert (payment.method, payment.amount_fen, payment.change_fen) == ("cash", order.total_fen, 0)
     assert order.total_fen == sum(t.price_fen + t.fee_fen for t, _ in tickets)
     assert sorted(c.status for c in claims) == ["sold", "sold"]
     assert tickets[0][0].seat_id != tickets[1][0].seat_id
     assert order.pickup_code_digest and all(t.token_nonce for t, _ in tickets)  # pickup code and entry tokens
+    # The sale's tickets went to the print queue in the sale's transaction, one job each (printing issue).
+    assert sorted(job.ticket_id for job in jobs) == sorted(t.id for t, _ in tickets)
+    assert {(job.order_id, job.status) for job in jobs} <= {(order.id, "queued"), (order.id, "printed"),
+                                                              (order.id, "sending")}
 
 
 async def _open_first_showtime(pilot: Any) -> SeatSelectionScreen:
@@ -124,3 +133,24 @@ def test_escape_gives_the_seats_back(config, demo_store):
     with transaction(demo_store, write=False) as session:
         claims = session.exec(select(SeatClaim)).all()
     assert len(claims) == 4 and all(c.released_at is not None and c.release_reason == "cancel" for c in claims)
+
+
+def test_quitting_with_seats_selected_gives_them_back(config, demo_store):
+    """Ctrl+Q on the seat map: the app quits and this terminal's holds are released (reason "quit"), so the
+    seats are on sale at once at every other terminal instead of when the holds expire."""
+    app = _app(config, demo_store)
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_first_showtime(pilot)
+            await pilot.press("3")
+            await pilot.pause()
+            assert len(app.screen.query_one(SeatMap).selected_ids) == 3
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    run(body)
+    assert app.return_code in (None, 0)
+    with transaction(demo_store, write=False) as session:
+        claims = session.exec(select(SeatClaim)).all()
+    assert len(claims) == 3 and all(c.released_at is not None and c.release_reason == "quit" for c in claims)
