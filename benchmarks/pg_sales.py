@@ -67,7 +67,12 @@ from one moment to the next, see docs/performance.md)."""
 
 def service_rate(seconds: float = 4.0, processes: int = PROCESSES, rounds: int = ROUNDS) -> dict[str, Any]:
     """Sales per second through hold_seats + quote_sale + prepare/commit_sale in ``processes`` processes: the
-    median of ``rounds`` rounds (``rates``: each round's)."""
+    median of ``rounds`` rounds (``rates``: each round's).
+
+    Each round sells in a fresh copy of the same demo store (``CREATE DATABASE … TEMPLATE``): rounds on one store
+    would each start with the seats the rounds before sold, and a sale attempt that meets a sold seat sells
+    nothing, so later rounds would measure a fuller hall rather than the same thing again.
+    """
     from sqlalchemy import create_engine, text
 
     from tests.support import postgres
@@ -79,14 +84,16 @@ def service_rate(seconds: float = 4.0, processes: int = PROCESSES, rounds: int =
             connection.execute(text("CREATE DATABASE bench"))
             settings = {name: connection.execute(text(f"SHOW {name}")).scalar()
                         for name in ("server_version", "fsync", "synchronous_commit")}
-        admin.dispose()
-        url = server.url.rsplit("/", 1)[0] + "/bench"
-        showtimes, seats = _demo_store(url)
+        base_url = server.url.rsplit("/", 1)[0]
+        showtimes, seats = _demo_store(f"{base_url}/bench")
         results = []
         for round_ in range(rounds):
+            with admin.connect() as connection:
+                connection.execute(text(f"CREATE DATABASE bench_{round_} TEMPLATE bench"))
             with tempfile.TemporaryDirectory() as folder:
-                results.append(run_terminals(url, showtimes, seats, processes=processes, seconds=seconds,
-                                             max_seats=2, workdir=folder, seed=1000 * round_))
+                results.append(run_terminals(f"{base_url}/bench_{round_}", showtimes, seats, processes=processes,
+                                             seconds=seconds, max_seats=2, workdir=folder, seed=1000 * round_))
+        admin.dispose()
     finally:
         postgres.stop(server.folder)
     rates = [sum(c.sales for c in counts) / max(c.seconds for c in counts) for counts in results]
