@@ -8,6 +8,9 @@ import inspect
 import pkgutil
 import string
 
+import pytest
+from kiosk_support import Clock, ScriptedTerminal, kiosk_app, kiosk_config, settle, to_step
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Static
 from ui_helpers import SIZE, run
@@ -16,6 +19,10 @@ import kiosk.dialogs
 import kiosk.screens
 from kiosk.containment import ContainErrors
 from kiosk.dialogs.kiosk_error_dialog import KioskErrorDialog
+from kiosk.kiosk_flow import end_customer_session
+from kiosk.screens.kiosk_films_screen import KioskFilmsScreen
+from kiosk.screens.kiosk_pay_screen import KioskPayScreen
+from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
 from kiosk.screens.out_of_order_screen import OutOfOrderScreen
 from kiosk.screens.pickup_screen import PickupScreen
 from kiosk.service_watch import KIOSK_BLOCKED_ACTIONS, KeySequence
@@ -53,6 +60,51 @@ def test_no_key_in_kiosk_mode_exits_the_app_or_changes_its_screens(make_app):
 
     run(body)
     assert pressed == ALL_KEYS
+
+
+CUSTOMER_SCREENS = {"film": KioskFilmsScreen, "seats": KioskSeatsScreen, "pay": KioskPayScreen,
+                    "collect": PickupScreen}
+"""The buying steps (film list, seat map, payment) and the collect screen, by ``to_step``'s names."""
+
+
+@pytest.mark.parametrize("where", list(CUSTOMER_SCREENS))
+def test_no_key_on_the_buying_and_collect_screens_exits_the_app_or_opens_the_palette(tmp_path, demo_store, where):
+    app = kiosk_app(kiosk_config(tmp_path), demo_store, Clock())
+    screen_type = CUSTOMER_SCREENS[where]
+    terminal = ScriptedTerminal(answers=["declined"] * len(ALL_KEYS))  # a key that pays takes no money
+    moved_on: list[str] = []
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.payment_terminal = terminal
+            home = list(app.screen_stack)
+
+            async def reach() -> None:
+                if where == "collect":
+                    await pilot.click("#collect")
+                    await settle(pilot)
+                else:
+                    await to_step(pilot, where)
+                assert isinstance(app.screen, screen_type), app.screen
+
+            await reach()
+            for key in ALL_KEYS:
+                await pilot.press(key)
+                await pilot.pause()
+                assert app.is_running and app.return_code is None, key
+                assert not any(isinstance(screen, CommandPalette) for screen in app.screen_stack), key
+                assert app.screen_stack[:2] == home, (key, app.screen_stack)  # the attract screen stays below
+                if app.high_contrast or app.large_text:  # F9 / F10: the customer's display, not a screen
+                    app.reset_accessibility()
+                if not isinstance(app.screen, screen_type):  # Enter, Escape…: a step on or back, as meant
+                    moved_on.append(key)
+                    end_customer_session(app, "test")
+                    await settle(pilot)
+                    assert app.screen_stack == home, key
+                    await reach()
+
+    run(body)
+    assert len(moved_on) <= 4, moved_on  # Escape (back), Space on a focused card; the rest stay on the screen
 
 
 def test_no_key_gets_a_customer_past_the_out_of_order_screen(make_app):
