@@ -43,6 +43,17 @@ from kiosk.screens.out_of_order_screen import OutOfOrderScreen
 from kiosk.widgets.seat_map import SeatMap
 from printing import PrinterStatus
 
+WORDS = {
+    "zh": {"seats": ["您的座位：2 个", "含服务费"], "pay": ["票价小计", "服务费（2张）", "合计", "成人", "儿童"],
+           "total": "应付金额（元）", "film": "阿凡达", "done": "购票成功，谢谢！", "paid": "已支付 ¥180.00",
+           "state": ("正在打印您的 2 张票", "请在下方取走您的票")},
+    "en": {"seats": ["Your seats: 2", "with fees"], "pay": ["Tickets", "Service fee (2 tickets)", "Total", "Adult",
+                                                          "Child"],
+           "total": "Total to pay", "film": "Avatar", "done": "Thank you!", "paid": "Paid ¥180.00",
+           "state": ("Printing your 2 tickets", "Please take your tickets below")},
+}
+"""What the customer reads at the steps, in each language."""
+
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_customer_buys_two_tickets_and_they_print(tmp_path, demo_store, language):
@@ -58,6 +69,9 @@ def test_a_customer_buys_two_tickets_and_they_print(tmp_path, demo_store, langua
             assert isinstance(seats, KioskSeatsScreen)
             held = seats.query_one(SeatMap).selected_ids
             assert len(held) == 2 and sorted(held) == sorted(my_holds(demo_store))
+            words = WORDS[language]
+            selection = shown(app, "#seats-selection")
+            assert all(word in selection for word in words["seats"]), selection
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, KioskTicketsScreen)
@@ -73,9 +87,16 @@ def test_a_customer_buys_two_tickets_and_they_print(tmp_path, demo_store, langua
             assert "¥95.00" in breakdown and "¥75.00" in breakdown and "¥5.00" in breakdown
             assert "¥180.00" in breakdown  # 95 + 75 + 2 × 5: every fee shown, in the total
             assert "138****5678" in shown(app, "#pay-kiosk-notes")
+            assert all(word in breakdown for word in words["pay"]), breakdown
+            assert words["total"] in shown(app, "#pay-kiosk-total-label")
+            assert words["film"] in shown(app, "#pay-kiosk-showtime")
             await pay(pilot)
             assert isinstance(app.screen, KioskDoneScreen)
             assert app.language == language
+            assert shown(app, "#done-kiosk-title") == words["done"]
+            assert shown(app, "#done-kiosk-state").startswith(words["state"])
+            order_words = shown(app, "#done-kiosk-order")
+            assert words["paid"] in order_words and words["film"] in order_words
             (order,) = orders(demo_store)
             assert (order.channel, order.terminal_id, order.staff_id, order.total_fen) == ("kiosk", KIOSK, None, 18000)
             assert order.customer_phone == PHONE
