@@ -202,13 +202,14 @@ def _sell_two_imax_by_card(store) -> SaleResult:
     with transaction(store) as session:
         seats = [session.exec(select(Seat).where(Seat.auditorium_id == show.auditorium_id, Seat.row_label == "F",
                                                  Seat.number == n)).one().id for n in (5, 6)]
-        total = quote_sale(session, showtime_id=show.id, lines=tuple(SaleLine(s, "adult") for s in seats), channel="counter",
+        lines = tuple(SaleLine(s, "adult") for s in seats)
+        total = quote_sale(session, showtime_id=show.id, lines=lines, channel="counter",
                            zone=ZoneInfo("Asia/Shanghai")).total_fen
         hold_seats(session, showtime_id=show.id, seat_ids=seats, terminal_id="counter-1", staff_id=1, now=NOW,
                    hold_seconds=600)
         policy_id = register_policy(session, RefundPolicy(), NOW)
         return complete_sale(session, request=SaleRequest(
-            showtime_id=show.id, lines=tuple(SaleLine(s, "adult") for s in seats), tenders=(Tender("card", total, reference="POS778899"),),
+            showtime_id=show.id, lines=lines, tenders=(Tender("card", total, reference="POS778899"),),
             channel="counter", terminal_id="counter-1", staff=CASHIER, request_key="sale-imax",
             refund_policy_id=policy_id), now=NOW, zone=ZoneInfo("Asia/Shanghai"), rules=SeatRules())
 
