@@ -133,10 +133,10 @@ def test_four_terminals_racing_for_30_seats_of_one_showtime_never_sell_a_seat_tw
     seconds = max(c.seconds for c in counts)
     report(f"race ({demo_store.dialect.name}): {RACERS} terminal processes, 1 showtime, a block of {BLOCK} seats, "
            f"{seconds:.1f} s: {attempts} sale attempts, {sales} sales, {tickets} tickets ({tickets}/{BLOCK} seats "
-           f"sold, the sales within {selling_ms:.0f} ms), {lost} lost races (seat just taken), {locked} lock errors, {other} other errors; seats sold "
-           f"twice: {seats_claimed_twice} (claims) / {seats_ticketed_twice} (tickets), orders not fully paid: "
-           f"{orders_unpaid}, orders without tickets: {orders_without_tickets}, payments without tickets: "
-           f"{payments_without_tickets}")
+           f"sold, the sales within {selling_ms:.0f} ms), {lost} lost races (seat just taken), {locked} lock errors, "
+           f"{other} other errors; seats sold twice: {seats_claimed_twice} (claims) / {seats_ticketed_twice} "
+           f"(tickets), orders not fully paid: {orders_unpaid}, orders without tickets: {orders_without_tickets}, "
+           f"payments without tickets: {payments_without_tickets}")
     assert seats_claimed_twice == 0 and seats_ticketed_twice == 0
     assert live_sold == tickets and tickets_without_their_claim == 0 and set(outside_block) <= set(block)
     assert orders_unpaid == 0 and orders_without_tickets == 0 and payments_without_tickets == 0

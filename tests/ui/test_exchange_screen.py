@@ -287,7 +287,8 @@ def test_an_exchange_to_a_cheaper_showtime_pays_the_difference_back_to_the_card(
     assert all(t.token_nonce for t in new) and sorted(j.ticket_id for j in jobs) == sorted(t.id for t in new)
     # The difference back to the card it came from, with its reference; nothing else charged.
     assert (exchange.charged_fen, exchange.back_fen, exchange.forgone_fen) == (0, back_fen, 0)
-    assert [(p.method, p.amount_fen, p.reference) for p in old_paid] == [("card", sold.breakdown.total_fen, "POS778899")]
+    assert [(p.method, p.amount_fen, p.reference) for p in old_paid] == [
+        ("card", sold.breakdown.total_fen, "POS778899")]
     backs = [(m.method, m.amount_fen, m.reference, m.payment_id) for m in moved if m.kind == "back"]
     assert backs == [("card", back_fen, "POS778899", old_paid[0].id)]
     carried = [m for m in moved if m.kind == "carried"]
