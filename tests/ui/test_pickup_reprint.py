@@ -89,7 +89,7 @@ def test_at_the_counter_collected_tickets_say_when_and_where_and_a_supervisor_ap
             assert isinstance(screen, PickupScreen)
             await _type(pilot, booked[0].pickup_code)
             order = _text(app, "#pickup-order")
-            assert "已于 09:40 在 Kiosk 2 取票" in order and "F6" in order and "补打" in order
+            assert "已于 09:40 在 Kiosk 2 取票" in order and "F6" in order and "重打" in order
             assert "f6" in screen.active_bindings and screen.check_action("reprint", ()) is True
 
             await pilot.press("f6")
@@ -97,7 +97,7 @@ def test_at_the_counter_collected_tickets_say_when_and_where_and_a_supervisor_ap
             dialog = app.screen
             assert isinstance(dialog, ApprovalDialog) and dialog.reason_required
             assert dialog.query_one("#approval-code", Input).value == ""  # a cashier is not suggested
-            assert "补打 2 张" in _text(app, "#approval-detail")
+            assert "重打 2 张" in _text(app, "#approval-detail")
             await _approve(pilot, "1001", "1234", "customer's phone died")  # the cashier's own, right PIN
             assert app.screen is dialog and "该员工无权授权" in _text(app, "#approval-message")
             assert len(_jobs(demo_store, booked[0].order_id)) == 2  # nothing queued
@@ -110,7 +110,7 @@ def test_at_the_counter_collected_tickets_say_when_and_where_and_a_supervisor_ap
             await pilot.pause()
             await pilot.pause()
             assert app.screen is screen
-            assert "已提交补打 2 张" in _text(app, "#pickup-message")
+            assert "已提交重打 2 张" in _text(app, "#pickup-message")
 
             deadline = time.monotonic() + 10  # the print worker renders both reprints on the preview printer
             while time.monotonic() < deadline and not all(
@@ -152,7 +152,7 @@ def test_at_a_kiosk_collected_tickets_say_when_and_where_and_offer_no_reprint(tm
             await _type(pilot, booked[0].pickup_code)
             order = _text(app, "#pickup-order")
             if language == "zh":
-                assert "已于 09:40 在 Kiosk 2 取票" in order and "如需补打，请到柜台咨询" in order
+                assert "已于 09:40 在 Kiosk 2 取票" in order and "如需重打，请到柜台咨询" in order
             else:
                 assert "Collected 09:40 at Kiosk 2" in order and "For a reprint, please ask at the counter" in order
             assert "F6" not in order and "f6" not in screen.active_bindings
