@@ -39,7 +39,11 @@ class KioskStepScreen(CustomerScreen, BoxOfficeScreen[None]):
     own Enter)."""
 
     STEP = "film"
-    """This step's name, one of :data:`STEPS`."""
+    """This step's name, one of :attr:`FLOW_STEPS`."""
+    FLOW_STEPS: tuple[str, ...] = STEPS
+    """The steps of this flow along the top (buying; a kiosk refund has its own)."""
+    FLOW_WORDS = "buy"
+    """The catalog section naming the flow (``<section>.title``) and its steps (``<section>.step_<name>``)."""
     CONTINUE: str | None = None
     """The catalog key of the step's Continue button; None: the step has none (choosing moves on)."""
 
@@ -73,10 +77,10 @@ class KioskStepScreen(CustomerScreen, BoxOfficeScreen[None]):
         site = self.box.config.site
         zh = self.box.language == "zh"
         self.query_one(".kiosk-site", Static).update(
-            f"[b]{site.name_zh if zh else site.name_en}[/b] · {self.t('buy.title')}")
+            f"[b]{site.name_zh if zh else site.name_en}[/b] · {self.t(f'{self.FLOW_WORDS}.title')}")
         steps = []
-        for number, name in enumerate(STEPS, start=1):
-            label = f"{number} {self.t(f'buy.step_{name}')}"
+        for number, name in enumerate(self.FLOW_STEPS, start=1):
+            label = f"{number} {self.t(f'{self.FLOW_WORDS}.step_{name}')}"
             steps.append(f"[reverse b] {label} [/]" if name == self.STEP else f"[dim] {label} [/]")
         self.query_one(".kiosk-steps", Static).update("  ".join(steps))
         self.query_one(".kiosk-language", Button).label = self.t("buy.other_language")

@@ -1,8 +1,9 @@
-"""The kiosk's attract screen: the films on now, "Buy tickets / 购票", "Collect tickets / 取票", and a language switch.
+"""The kiosk's attract screen: the films on now, "Buy tickets / 购票", "Collect tickets / 取票", "Refund / 退票"
+(when ``[refunds] kiosk_self_refund`` lets the kiosk refund by itself), and a language switch.
 
 A kiosk faces people who have never seen it. What catches the eye is the films, as posters drawn in the terminal
 (from ``[kiosk] posters_dir``; a title card for a film without one), turning page every few seconds when there are
-more than fit. Two large buttons say the two things one can do here, in both languages at once; the language
+more than fit. Large buttons say the things one can do here, in both languages at once; the language
 switch 中文 / English sets the language of everything that follows, for this customer only: whenever the attract
 screen comes back (done, cancelled, walked away) it is in the site's language again. Touching a poster starts
 buying that film. There is no key that leads out of the app (no quit, no command palette).
@@ -60,6 +61,8 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
         with Center(), Horizontal(id="attract-actions"):
             yield Button(id="buy", variant="primary")
             yield Button(id="collect", variant="success")
+            if self.box.config.refunds.kiosk_self_refund:
+                yield Button(id="refund", variant="warning")
         yield Static(id="attract-hint")
         with Center():
             yield AccessibilityToggles()
@@ -131,6 +134,8 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
             " ".join("●" if page == self.page else "○" for page in range(pages)) if pages > 1 else "")
         self.query_one("#buy", Button).label = self._both("attract.buy")
         self.query_one("#collect", Button).label = self._both("attract.collect")
+        for refund in self.query("#refund").results(Button):
+            refund.label = self._both("attract.refund")
         self.query_one("#attract-hint", Static).update(self.t("attract.hint"))
         self.query_one("#attract-terminal", Static).update(box.config.terminal.name)
         zone = site.zone
@@ -180,6 +185,15 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
             self.app.push_screen(PickupScreen(None))
 
         self.box.when_started(collect)
+
+    @on(Button.Pressed, "#refund")
+    def _refund(self) -> None:
+        def refund() -> None:
+            from kiosk.screens.kiosk_refund_find_screen import KioskRefundFindScreen
+
+            self.app.push_screen(KioskRefundFindScreen())
+
+        self.box.when_started(refund)
 
     def on_screen_resume(self) -> None:
         """Back here (done, back, cancelled, timed out): the next customer starts in the site's language."""

@@ -54,6 +54,8 @@ class ScriptedTerminal:
     charges: list[tuple[int, str, str]] = field(default_factory=list)
     voids: list[tuple[str, int]] = field(default_factory=list)
     gate: threading.Event | None = None
+    refunds: list[tuple[int, str, str]] = field(default_factory=list)
+    refund_answers: list[str] = field(default_factory=list)
 
     def charge(self, amount_fen: int, method: str, reference_hint: str) -> PaymentResult:
         self.charges.append((amount_fen, method, reference_hint))
@@ -66,6 +68,13 @@ class ScriptedTerminal:
     def void(self, reference: str, amount_fen: int) -> bool:
         self.voids.append((reference, amount_fen))
         return True
+
+    def refund(self, amount_fen: int, method: str, reference: str) -> PaymentResult:
+        self.refunds.append((amount_fen, method, reference))
+        if self.gate is not None:
+            self.gate.wait(10)
+        outcome = self.refund_answers.pop(0) if self.refund_answers else "approved"
+        return PaymentResult(outcome, f"R{len(self.refunds):05d}REF" if outcome == "approved" else None)  # type: ignore[arg-type]
 
 
 def kiosk_config(tmp_path: Path, *, printer: bool = True, **sections: Any) -> Config:
@@ -93,10 +102,22 @@ async def settle(pilot: Pilot[Any], times: int = 2) -> None:
         await pilot.pause()
 
 
+async def started(pilot: Pilot[Any]) -> None:
+    """Wait for the kiosk's start-up and its first films: a touch before then lands on a layout that is about to
+    change (the posters arrive and push the buttons down)."""
+    for _ in range(200):
+        screen = pilot.app.screen
+        if getattr(pilot.app, "started", False) and getattr(screen, "_loaded", True):
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
 async def to_step(pilot: Pilot[Any], step: str, *, language: str = "zh", party: int = 2) -> None:
     """From the attract screen to the start of a step of buying, choosing the first film and showtime, the best
     seats for ``party``, adults, and the phone number, as a customer would."""
     steps = ("film", "showtime", "party", "seats", "types", "phone", "pay")
+    await started(pilot)
     if language == "en":
         await pilot.click("#lang-en")
     await pilot.click("#buy")
@@ -198,5 +219,6 @@ __all__ = [
     "settle",
     "shown",
     "showtime_claims",
+    "started",
     "to_step",
 ]
