@@ -255,7 +255,11 @@ class ApprovalDialog(BoxOfficeScreen[Approval | None], ModalScreen[Approval | No
             if self._lock_timer is None:
                 self._lock_timer = self.set_interval(1.0, self._show_lock)
         elif result is not None and result.error == "approval_not_allowed":
+            # Usually the cashier's own number, filled in for them: the supervisor who comes over types theirs.
             self._set_message("override.not_allowed", error=True)
+            code_field = self.query_one("#approval-code", Input)
+            code_field.value = ""
+            self.set_focus(code_field)
         elif result is not None and result.attempts_left is not None:
             self._set_message("signin.attempts_left", {"left": result.attempts_left}, error=True)
         else:

@@ -102,9 +102,10 @@ def test_at_the_counter_collected_tickets_say_when_and_where_and_a_supervisor_ap
             assert app.screen is dialog and "该员工无权授权" in _text(app, "#approval-message")
             assert len(_jobs(demo_store, booked[0].order_id)) == 2  # nothing queued
 
-            assert dialog.focused is dialog.query_one("#approval-pin")  # the PIN was cleared for another try
-            await pilot.press("shift+tab", "home", "ctrl+k")  # back to the staff number, cleared
+            # Not someone who may approve: the staff number is emptied and focused for the supervisor's own.
+            assert dialog.focused is dialog.query_one("#approval-code")
             assert dialog.query_one("#approval-code", Input).value == ""
+            assert dialog.query_one("#approval-pin", Input).value == ""
             await pilot.press(*"2001", "enter", *"2468", "enter")  # the supervisor; the reason is still there
             await app.workers.wait_for_complete()
             await pilot.pause()
