@@ -52,6 +52,7 @@ def test_two_adult_tickets_for_exact_cash_take_at_most_twelve_keys(config, demo_
     assert sorted(c.status for c in claims) == ["sold", "sold"]
     assert tickets[0][0].seat_id != tickets[1][0].seat_id
     assert order.pickup_code_digest and all(t.token_nonce for t, _ in tickets)  # pickup code and entry tokens
+    assert order.refund_policy_id is not None  # refunds of this order are decided by the policy it was sold under
     # The sale's tickets went to the print queue in the sale's transaction, one job each (printing issue).
     assert sorted(job.ticket_id for job in jobs) == sorted(t.id for t, _ in tickets)
     assert {(job.order_id, job.status) for job in jobs} <= {(order.id, "queued"), (order.id, "printed"),
