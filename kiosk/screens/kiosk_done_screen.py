@@ -23,17 +23,14 @@ from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from boxoffice.errors import BoxOfficeError
 from boxoffice.i18n import format_money, local_time
-from boxoffice.pickup import release_unprinted
 from boxoffice.pickup_codes import format_code
 from boxoffice.pickup_slip import SlipOutcome, print_pickup_slip
-from boxoffice.print_queue import OrderPrintState, order_print_state
 from boxoffice.privacy import mask_phone
 from boxoffice.sales import SaleResult
 from kiosk.config import printer_spec
-from kiosk.intents import run_intent
 from kiosk.kiosk_flow import CustomerScreen, Purchase, end_customer_session
+from kiosk.kiosk_printing import print_progress, release_for_counter
 from kiosk.screens.base import BoxOfficeScreen
 
 
@@ -86,22 +83,9 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
         """Read the order's print jobs; printing → printed or failed (failed → printed, when it printed after
         all); after ``done_seconds`` printed, the attract screen."""
         box = self.box
-        if box.ticket_printer is None:
-            state = "failed"
-        else:
-            try:
-                jobs: OrderPrintState = run_intent(box.engine, lambda session: order_print_state(
-                    session, self.sale.order_id), write=False, name="kiosk print state")
-            except BoxOfficeError:
-                return
-            if jobs.jobs and jobs.is_complete:
-                state = "printed"
-            elif jobs.problems or not jobs.jobs:
-                state = "failed"
-            else:
-                state = "printing"
-        if self.printing == "printed" or (self.printing == "failed" and state == "printing"):
-            state = self.printing
+        state = print_progress(box, self.sale.order_id, before=self.printing)
+        if state is None:
+            return
         if state != self.printing:
             self.printing = state
             if state == "failed":
@@ -116,13 +100,7 @@ class KioskDoneScreen(CustomerScreen, BoxOfficeScreen[None]):
 
     def _release_unprinted(self) -> None:
         """Nothing printed here: the tickets wait for the counter (with the code shown), not for this printer."""
-        box = self.box
-        try:
-            run_intent(box.engine, lambda session: release_unprinted(
-                session, order_id=self.sale.order_id, terminal_id=box.config.terminal.id, now=box.now()),
-                name="kiosk print failed")
-        except BoxOfficeError as error:
-            box.show_error(error)
+        release_for_counter(self.box, self.sale.order_id)
 
     def _start_slip(self) -> None:
         """Printing failed: the pickup code on a slip from the receipt printer too (once; none without a code)."""

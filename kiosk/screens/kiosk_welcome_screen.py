@@ -180,9 +180,9 @@ class KioskWelcomeScreen(BoxOfficeScreen[None]):
     @on(Button.Pressed, "#collect")
     def _collect(self) -> None:
         def collect() -> None:
-            from kiosk.screens.pickup_screen import PickupScreen
+            from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
 
-            self.app.push_screen(PickupScreen(None))
+            self.app.push_screen(KioskCollectCodeScreen())
 
         self.box.when_started(collect)
 

@@ -14,10 +14,9 @@ input for a minute with a countdown (:mod:`boxoffice.pickup_guard`, ``[pickup]``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,12 +26,12 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Static
 
 from boxoffice.errors import BoxOfficeError
-from boxoffice.i18n import local_time
-from boxoffice.pickup import PickupOutcome, PickupView, collect, present, reprint_collected
+from boxoffice.pickup import PickupOutcome, PickupView, reprint_collected
 from boxoffice.pickup_guard import GuardPolicy
 from boxoffice.staff import StaffMember
 from kiosk.dialogs.approval_dialog import Approval, ApprovalDialog
 from kiosk.intents import run_intent
+from kiosk.pickup_calls import collect_tickets, collected_when, guard_policy, look_up, order_rows
 from kiosk.screens.base import BoxOfficeScreen
 from kiosk.widgets import TranslatedFooter
 from kiosk.widgets.message_line import MessageLine
@@ -136,26 +135,7 @@ class PickupScreen(BoxOfficeScreen[None]):
         if view is None:
             widget.update("")
             return
-        zone = self.box.config.site.zone
-        english = self.box.language == "en"
-        starts = view.starts_at.astimezone(zone)
-        text = Text()
-
-        def row(label_key: str, value: str) -> None:
-            text.append(f"{self.t(label_key)}  ", style="dim")
-            text.append(value + "\n", style="bold")
-
-        row("pickup.film", view.film_en if english else view.film_zh)
-        row("pickup.time", f"{starts:%Y-%m-%d} {local_time(view.starts_at, zone)}")
-        row("pickup.hall", view.hall_en if english else view.hall_zh)
-        seats = [
-            f"{t.seat} {t.type_en if english else t.type_zh}"
-            + ("" if t.status == "valid" else f" ({self.t('pickup.refunded_ticket')})")
-            for t in view.tickets
-        ]
-        row("pickup.seats", ", ".join(seats))
-        if view.phone_masked:
-            row("pickup.phone", view.phone_masked)
+        text = order_rows(view, self.t, english=self.box.language == "en", zone=self.box.config.site.zone)
         text.append(self.t("pickup.count", count=len(view.valid_tickets)) + "\n")
         if view.refusal == "pickup_already" and view.collected_at is not None:
             text.append(self.t("pickup.already_at", at=self._when(view.collected_at),
@@ -166,10 +146,7 @@ class PickupScreen(BoxOfficeScreen[None]):
         widget.update(text)
 
     def _when(self, moment: datetime) -> str:
-        zone = self.box.config.site.zone
-        local = moment.astimezone(zone)
-        today = self.box.now().astimezone(zone).date()
-        return local_time(moment, zone) if local.date() == today else f"{local:%m-%d} {local_time(moment, zone)}"
+        return collected_when(moment, zone=self.box.config.site.zone, now=self.box.now())
 
     # -- input ---------------------------------------------------------------------------------------------------
 
@@ -187,25 +164,12 @@ class PickupScreen(BoxOfficeScreen[None]):
         self._lookup(text)
 
     def _policy(self) -> GuardPolicy | None:
-        config = self.box.config.pickup
-        if self.at_counter and not config.lock_counter:
-            return None
-        return GuardPolicy(max_wrong=config.max_wrong_codes, window=timedelta(seconds=config.window_seconds),
-                           lockout=timedelta(seconds=config.lockout_seconds))
+        return guard_policy(self.box.config.pickup, at_counter=self.at_counter)
 
     @work(thread=True, exclusive=True, group="pickup")
     def _lookup(self, text: str) -> None:
-        box = self.box
-        key, signing = box.pickup_key, box.signing_key
-        if key is None or signing is None:
-            self.post_message(self.Answered(error=BoxOfficeError("site_keys_missing", "site keys not loaded")))
-            return
-        public = signing.public_key()
-        policy, terminal, now = self._policy(), box.config.terminal.id, box.now()
         try:
-            outcome = run_intent(box.engine, lambda session: present(
-                session, text=text, terminal_id=terminal, key=key, public_key=public, now=now, policy=policy),
-                name="pickup lookup")
+            outcome = look_up(self.box, text, self._policy())
         except BoxOfficeError as error:
             self.post_message(self.Answered(error=error))
         else:
@@ -213,18 +177,11 @@ class PickupScreen(BoxOfficeScreen[None]):
 
     @work(thread=True, exclusive=True, group="pickup")
     def _collect(self, view: PickupView) -> None:
-        box = self.box
-        printer, terminal, now = box.ticket_printer, box.config.terminal.id, box.now()
-        staff_id = self.staff.id if self.staff else None
         try:
-            collected = run_intent(box.engine, lambda session: collect(
-                session, order_id=view.order_id, terminal_id=terminal, printer=printer, now=now, staff_id=staff_id),
-                name="pickup")
+            collected = collect_tickets(self.box, view, staff_id=self.staff.id if self.staff else None)
         except BoxOfficeError as error:
             self.post_message(self.Answered(error=error))
             return
-        if printer is not None:
-            box.tickets_queued(cash=False)
         self.post_message(self.Answered(collected=len(collected)))
 
     @on(Answered)

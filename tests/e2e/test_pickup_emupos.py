@@ -1,5 +1,6 @@
 """Pickup end to end: a ticket's QR printed by a real virtual printer, read back with zxing-cpp, scanned into the
-pickup screen of a running app, which collects the order and prints its tickets on that printer again.
+kiosk's collect step of a running app, which shows the order, collects it and prints its tickets on that printer
+again.
 
 The order is an online booking (nobody has collected it): its QR code is what the customer's phone shows. The
 scanner is a keyboard wedge, so "scanning" is typing the decoded text and Enter, as the Pilot does here.
@@ -18,7 +19,9 @@ from db.engine import transaction
 from db.models import PrintJob, Ticket
 from kiosk.app import BoxOfficeApp
 from kiosk.config import Config
-from kiosk.screens.pickup_screen import PickupScreen
+from kiosk.screens.kiosk_collect_check_screen import KioskCollectCheckScreen
+from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
+from kiosk.screens.kiosk_collect_print_screen import KioskCollectPrintScreen
 from printing import PrinterSpec, print_document, ticket_document
 from tests.support.bookings import book_online
 from tests.support.emupos import EmuposPrinter, decode_qr
@@ -49,19 +52,24 @@ def test_a_qr_read_from_a_printed_ticket_collects_the_order_and_its_tickets_prin
 
             await pilot.click("#lang-en")
             await pilot.click("#collect")
+            await app.workers.wait_for_complete()
             await pilot.pause()
-            assert isinstance(app.screen, PickupScreen)
+            assert isinstance(app.screen, KioskCollectCodeScreen)
             for char in scanned:
                 await pilot.press(char)
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            order = str(app.screen.query_one("#pickup-order", Static).render())
+            await pilot.pause()
+            assert isinstance(app.screen, KioskCollectCheckScreen)
+            order = str(app.screen.query_one("#kiosk-collect-order", Static).render())
             assert "F4" in order and "F5" in order and "139****5678" in order
 
-            await pilot.press("enter")  # print my tickets
+            await pilot.press("enter")  # Print tickets
             await app.workers.wait_for_complete()
             await pilot.pause()
+            await pilot.pause()
+            assert isinstance(app.screen, KioskCollectPrintScreen)
             printed = emupos_printer.wait_for_receipts(3, timeout=30)[1:]
             tokens = sorted(decode_qr(receipt.png)[0] for receipt in printed)
             with transaction(demo_store, write=False) as session:
@@ -69,5 +77,12 @@ def test_a_qr_read_from_a_printed_ticket_collects_the_order_and_its_tickets_prin
                 jobs = session.exec(select(PrintJob).where(PrintJob.order_id == result.order_id)).all()
             assert all(t.picked_up_at == NOW and t.picked_up_terminal == "counter-1" for t in tickets)
             assert len(jobs) == 2 and scanned in tokens and len(set(tokens)) == 2
+            screen = app.screen
+            assert isinstance(screen, KioskCollectPrintScreen)
+            for _ in range(50):  # the step follows the jobs every second
+                if screen.printing == "printed":
+                    break
+                await pilot.pause(0.1)
+            assert screen.printing == "printed"
 
     run(body)

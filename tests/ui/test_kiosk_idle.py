@@ -21,9 +21,9 @@ from textual.widgets import Digits
 from ui_helpers import run
 
 from kiosk.dialogs.still_there_dialog import StillThereDialog
+from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
 from kiosk.screens.kiosk_done_screen import KioskDoneScreen
 from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
-from kiosk.screens.pickup_screen import PickupScreen
 
 IDLE = {"idle_seconds": 30, "still_there_seconds": 10}
 
@@ -124,7 +124,7 @@ def test_a_customer_who_walks_away_from_collecting_tickets_is_timed_out_too(tmp_
             await pilot.click("#lang-en")
             await pilot.click("#collect")
             await settle(pilot)
-            assert isinstance(app.screen, PickupScreen) and app.language == "en"
+            assert isinstance(app.screen, KioskCollectCodeScreen) and app.language == "en"
             clock.advance(31)
             await _tick(pilot)
             assert isinstance(app.screen, StillThereDialog)

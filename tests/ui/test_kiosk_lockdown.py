@@ -20,11 +20,11 @@ import kiosk.screens
 from kiosk.containment import ContainErrors
 from kiosk.dialogs.kiosk_error_dialog import KioskErrorDialog
 from kiosk.kiosk_flow import end_customer_session
+from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
 from kiosk.screens.kiosk_films_screen import KioskFilmsScreen
 from kiosk.screens.kiosk_pay_screen import KioskPayScreen
 from kiosk.screens.kiosk_seats_screen import KioskSeatsScreen
 from kiosk.screens.out_of_order_screen import OutOfOrderScreen
-from kiosk.screens.pickup_screen import PickupScreen
 from kiosk.service_watch import KIOSK_BLOCKED_ACTIONS, KeySequence
 
 PRINTABLE = [
@@ -63,7 +63,7 @@ def test_no_key_in_kiosk_mode_exits_the_app_or_changes_its_screens(make_app):
 
 
 CUSTOMER_SCREENS = {"film": KioskFilmsScreen, "seats": KioskSeatsScreen, "pay": KioskPayScreen,
-                    "collect": PickupScreen}
+                    "collect": KioskCollectCodeScreen}
 """The buying steps (film list, seat map, payment) and the collect screen, by ``to_step``'s names."""
 
 
@@ -136,7 +136,7 @@ def test_the_kiosk_refuses_every_app_action_that_leads_out_and_never_drops_its_f
                 assert app.check_action(action, ()) is False, action
             assert app.check_action("pop_screen", ()) is False  # the attract screen is the bottom
             assert app.check_action("back", ()) is False
-            await app.push_screen(PickupScreen(None))
+            await app.push_screen(KioskCollectCodeScreen())
             assert app.check_action("pop_screen", ()) is True
             assert app.check_action("toggle_language", ()) is True
         async with counter.run_test(size=SIZE):
@@ -179,7 +179,7 @@ def test_an_error_at_a_kiosk_says_sorry_in_both_languages_and_start_again_goes_b
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
             home = app.screen
-            pickup = PickupScreen(None)
+            pickup = KioskCollectCodeScreen()
             await app.push_screen(pickup)
 
             def explode() -> None:

@@ -16,8 +16,8 @@ from boxoffice.staff import add_staff
 from db.engine import transaction
 from db.models import AuditEntry, Terminal
 from kiosk.config import Config, PrinterConfig
+from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
 from kiosk.screens.out_of_order_screen import OutOfOrderScreen
-from kiosk.screens.pickup_screen import PickupScreen
 from kiosk.screens.service_menu_screen import ServiceMenuScreen
 from kiosk.screens.service_sign_in_screen import ServiceSignInScreen
 from printing import PrinterStatus
@@ -114,7 +114,7 @@ def test_the_sequence_typed_into_a_customer_screen_still_reaches_the_technician(
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await app.push_screen(PickupScreen(None))
+            await app.push_screen(KioskCollectCodeScreen())
             await pilot.press("f12", "f12", "f12", "s")
             await pilot.pause()
             assert isinstance(app.screen, ServiceSignInScreen)
@@ -168,7 +168,7 @@ def test_printer_out_of_paper_puts_the_kiosk_out_of_order_before_payment_and_bac
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await _check(app, pilot)
-            customer = PickupScreen(None)
+            customer = KioskCollectCodeScreen()
             await app.push_screen(customer)  # a customer is using the kiosk
             assert app.kiosk_service.in_service and app.kiosk_service.printer_state == "ok"
 
@@ -195,7 +195,7 @@ def test_the_out_of_order_screen_waits_for_a_payment_in_progress(make_app, confi
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            customer = PickupScreen(None)
+            customer = KioskCollectCodeScreen()
             await app.push_screen(customer)
             with app.kiosk_service.payment():
                 printer.status = PAPER_OUT

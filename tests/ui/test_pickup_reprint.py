@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 from ui_helpers import NOW, SIZE, run, sign_in
 
 from boxoffice.pickup import collect
@@ -21,6 +21,8 @@ from db.models import AuditEntry, PrintJob, Ticket
 from kiosk.app import BoxOfficeApp
 from kiosk.config import Config
 from kiosk.dialogs.approval_dialog import ApprovalDialog
+from kiosk.screens.kiosk_collect_check_screen import KioskCollectCheckScreen
+from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
 from kiosk.screens.pickup_screen import PickupScreen
 from tests.support.bookings import Booked, book_online
 
@@ -147,16 +149,20 @@ def test_at_a_kiosk_collected_tickets_say_when_and_where_and_offer_no_reprint(tm
             booked.append(_booked_and_collected_at_kiosk_2(demo_store, app.pickup_key))
             await pilot.click(f"#lang-{language}")
             await pilot.click("#collect")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, KioskCollectCodeScreen) and app.language == language
+            await _type(pilot, booked[0].pickup_code)
             await pilot.pause()
             screen = app.screen
-            assert isinstance(screen, PickupScreen) and app.language == language
-            await _type(pilot, booked[0].pickup_code)
-            order = _text(app, "#pickup-order")
+            assert isinstance(screen, KioskCollectCheckScreen)  # the kiosk's check step: the order and why not
+            order = _text(app, "#kiosk-collect-order") + _text(app, "#kiosk-collect-verdict")
             if language == "zh":
                 assert "已于 09:40 在 Kiosk 2 取票" in order and "如需重打，请到柜台咨询" in order
             else:
                 assert "Collected 09:40 at Kiosk 2" in order and "For a reprint, please ask at the counter" in order
             assert "F6" not in order and "f6" not in screen.active_bindings
+            assert not screen.query_one(".kiosk-continue", Button).display  # no Print, no reprint
             await pilot.press("f6")
             await app.workers.wait_for_complete()
             await pilot.pause()

@@ -1,4 +1,4 @@
-"""The pickup screen driven like a person: a cashier types a code and prints; a kiosk locks after wrong codes."""
+"""Pickup driven like a person: a cashier types a code and prints; a kiosk's collect step locks after wrong codes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from boxoffice.pickup_codes import check_digit
 from db.engine import transaction
 from db.models import Ticket
 from kiosk.app import BoxOfficeApp
+from kiosk.screens.kiosk_collect_code_screen import KioskCollectCodeScreen
 from kiosk.screens.pickup_screen import PickupScreen
 from tests.support.bookings import book_online
 
@@ -65,20 +66,21 @@ def test_a_kiosk_locks_its_pickup_input_after_five_wrong_codes_and_counts_down(m
         async with app.run_test(size=SIZE) as pilot:
             await pilot.click("#lang-en")
             await pilot.click("#collect")
+            await app.workers.wait_for_complete()
             await pilot.pause()
-            assert isinstance(app.screen, PickupScreen) and app.language == "en"
+            assert isinstance(app.screen, KioskCollectCodeScreen) and app.language == "en"
             await _type(pilot, "1234 5678 91")  # a typo: caught by the check digit, not counted
-            assert "Please check the code" in _text(app, "#pickup-message")
+            assert "Please check the code" in _text(app, "#kiosk-collect-message")
             for index in range(5):
                 body_digits = f"{900000000 + index:09d}"
                 await _type(pilot, body_digits + check_digit(body_digits))
-            message = _text(app, "#pickup-message")
+            message = _text(app, "#kiosk-collect-message")
             assert "Too many wrong codes" in message and "60 s" in message
-            assert app.screen.query_one("#pickup-input", Input).disabled
+            assert app.screen.query_one("#kiosk-collect-input", Input).disabled
             clock["now"] = NOW + timedelta(seconds=61)
             await pilot.pause(1.3)  # the countdown ticks every second
-            assert not app.screen.query_one("#pickup-input", Input).disabled
-            assert "Too many" not in _text(app, "#pickup-message")
+            assert not app.screen.query_one("#kiosk-collect-input", Input).disabled
+            assert "Too many" not in _text(app, "#kiosk-collect-message")
             await pilot.press("escape")
             await pilot.pause()
             assert app.language == app.config.site.language  # the next customer starts in the site's language
