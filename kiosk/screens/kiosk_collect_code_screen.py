@@ -85,6 +85,14 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
             "\n\n".join(f"[b]{self.t(key)}[/b]" for key in (
                 "kiosk_collect.accept_qr", "kiosk_collect.accept_code", "kiosk_collect.accept_help")))
         self._render_lock()
+        self._focus_input()
+
+    def _focus_input(self) -> None:
+        """The cursor back in the input (after a touch on the language button or Find, say): a scanner types
+        into whatever has focus, and Enter on a focused button would press it again."""
+        field = self.query_one("#kiosk-collect-input", Input)
+        if not field.disabled and self.is_current:
+            field.focus()
 
     # -- looking up ------------------------------------------------------------------------------------------
 
@@ -98,6 +106,7 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
         field = self.query_one("#kiosk-collect-input", Input)
         text = field.value.strip()
         if not text or self.locked_until is not None or self._busy:
+            self._focus_input()
             return
         field.value = ""
         self._busy = True

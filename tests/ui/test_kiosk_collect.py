@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from kiosk_support import SIZE, Clock, at_attract, kiosk_app, kiosk_config, settle, shown, started
+from kiosk_support import NOW, SIZE, Clock, at_attract, kiosk_app, kiosk_config, settle, shown, started
 from sqlalchemy import update
 from sqlmodel import select
 from textual.widgets import Button, Input
@@ -123,6 +123,8 @@ def test_a_wrong_code_says_please_check_it_in_the_customers_language_and_the_lan
 
     async def body() -> None:
         async with app.run_test(size=SIZE) as pilot:
+            await started(pilot)
+            booked = book_online(demo_store, NOW, key=app.pickup_key)
             screen = await _open(pilot, language)
             await _enter(pilot, "1234 5678 91")  # a typo: the check digit catches it
             assert app.screen is screen
@@ -136,6 +138,9 @@ def test_a_wrong_code_says_please_check_it_in_the_customers_language_and_the_lan
             assert other["prompt"] in shown(app, "#kiosk-collect-prompt")
             assert all(step in shown(app, ".kiosk-steps") for step in other["steps"])
             assert other["back"] in str(screen.query_one(".kiosk-back", Button).label)
+            assert screen.focused is screen.query_one("#kiosk-collect-input", Input)  # a scan after the touch lands
+            await _enter(pilot, booked.pickup_code)
+            assert isinstance(app.screen, KioskCollectCheckScreen) and app.language != language
 
     run(body)
 
