@@ -11,14 +11,12 @@ lock this kiosk's input with a countdown, here and at refund alike. What was fou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from boxoffice.errors import BoxOfficeError
@@ -26,6 +24,7 @@ from boxoffice.pickup import PickupOutcome, looks_like_token
 from boxoffice.pickup_codes import normalize
 from kiosk.kiosk_flow import Purchase
 from kiosk.pickup_calls import guard_policy, look_up
+from kiosk.screens.kiosk_code_entry import KioskCodeEntry
 from kiosk.screens.kiosk_step import KioskStepScreen
 from kiosk.widgets.message_line import MessageLine
 
@@ -43,11 +42,14 @@ class KioskCollectStepScreen(KioskStepScreen):
         super().__init__(Purchase())  # nothing is bought; the frame wants one
 
 
-class KioskCollectCodeScreen(KioskCollectStepScreen):
+class KioskCollectCodeScreen(KioskCodeEntry, KioskCollectStepScreen):
     """The one input for a scan or a typed code, what is accepted, and what the lookup said."""
 
     STEP = "code"
     CONTINUE = "kiosk_collect.find"
+    INPUT_ID = "kiosk-collect-input"
+    MESSAGE_ID = "kiosk-collect-message"
+    LOOKING = "kiosk_collect.looking"
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "continue", "kiosk_collect.find", show=False)]
 
@@ -62,9 +64,7 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.locked_until: datetime | None = None
-        self._countdown: Timer | None = None
-        self._busy = False
+        self._init_code_entry()
 
     def compose_body(self) -> ComposeResult:
         """Prompt, the input, the message line and what the kiosk accepts."""
@@ -87,13 +87,6 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
         self._render_lock()
         self._focus_input()
 
-    def _focus_input(self) -> None:
-        """The cursor back in the input (after a touch on the language button or Find, say): a scanner types
-        into whatever has focus, and Enter on a focused button would press it again."""
-        field = self.query_one("#kiosk-collect-input", Input)
-        if not field.disabled and self.is_current:
-            field.focus()
-
     # -- looking up ------------------------------------------------------------------------------------------
 
     @on(Input.Submitted, "#kiosk-collect-input")
@@ -101,20 +94,9 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
         event.stop()
         self.action_continue()
 
-    def action_continue(self) -> None:
-        """Look up what was typed or scanned (not while locked or already looking)."""
-        field = self.query_one("#kiosk-collect-input", Input)
-        text = field.value.strip()
-        if not text or self.locked_until is not None or self._busy:
-            self._focus_input()
-            return
-        field.value = ""
-        self._busy = True
-        self.query_one("#kiosk-collect-message", MessageLine).say("kiosk_collect.looking")
-        self._lookup(text)
-
     @work(thread=True, exclusive=True, group="kiosk-collect")
-    def _lookup(self, text: str) -> None:
+    def look_up(self, text: str) -> None:
+        """Look the code or scan up as pickup does (a thread worker; posts Answered)."""
         code = None if looks_like_token(text) else normalize(text)
         try:
             outcome = look_up(self.box, text, guard_policy(self.box.config.pickup, at_counter=False))
@@ -127,7 +109,6 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
     def _answered(self, message: Answered) -> None:
         from kiosk.screens.kiosk_collect_check_screen import KioskCollectCheckScreen
 
-        self._busy = False
         line = self.query_one("#kiosk-collect-message", MessageLine)
         outcome = message.outcome
         error = message.error if outcome is None else outcome.error
@@ -135,34 +116,6 @@ class KioskCollectCodeScreen(KioskCollectStepScreen):
             line.say(f"error.{error.code}", "-error", **error.params)
         else:
             line.say(None)
-        self._lock(outcome.locked_until if outcome is not None else None)
+        self.answered(outcome.locked_until if outcome is not None else None)
         if outcome is not None and outcome.view is not None:
             self.app.push_screen(KioskCollectCheckScreen(outcome.view, code=message.code))
-
-    # -- the lock (as at pickup and refund) ------------------------------------------------------------------
-
-    def _lock(self, until: datetime | None) -> None:
-        self.locked_until = until
-        field = self.query_one("#kiosk-collect-input", Input)
-        field.disabled = until is not None
-        if until is not None and self._countdown is None:
-            self._countdown = self.set_interval(1.0, self._tick)
-        if until is None:
-            field.focus()
-        self._render_lock()
-
-    def _tick(self) -> None:
-        if self.locked_until is not None and self.box.now() >= self.locked_until:
-            if self._countdown is not None:
-                self._countdown.stop()
-                self._countdown = None
-            self.query_one("#kiosk-collect-message", MessageLine).say(None)
-            self._lock(None)
-            return
-        self._render_lock()
-
-    def _render_lock(self) -> None:
-        if self.locked_until is None:
-            return
-        seconds = max(0, int((self.locked_until - self.box.now()).total_seconds() + 0.999))
-        self.query_one("#kiosk-collect-message", MessageLine).say("pickup.locked", "-locked", seconds=seconds)

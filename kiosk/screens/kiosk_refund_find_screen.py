@@ -11,22 +11,21 @@ changes on this step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from boxoffice.errors import BoxOfficeError
 from boxoffice.kiosk_refunds import KioskRefundLookup, find_for_refund
-from boxoffice.pickup_guard import GuardPolicy
 from boxoffice.refund_policy import policy_from_config
 from kiosk.intents import run_intent
 from kiosk.kiosk_flow import Purchase
+from kiosk.pickup_calls import guard_policy
+from kiosk.screens.kiosk_code_entry import KioskCodeEntry
 from kiosk.screens.kiosk_step import KioskStepScreen
 from kiosk.widgets.message_line import MessageLine
 
@@ -44,11 +43,14 @@ class KioskRefundStepScreen(KioskStepScreen):
         super().__init__(Purchase())  # nothing is bought; the frame wants one
 
 
-class KioskRefundFindScreen(KioskRefundStepScreen):
+class KioskRefundFindScreen(KioskCodeEntry, KioskRefundStepScreen):
     """The one input for a code or a scan, what a kiosk may refund, and what the lookup said."""
 
     STEP = "find"
     CONTINUE = "kiosk_refund.find"
+    INPUT_ID = "kiosk-refund-input"
+    MESSAGE_ID = "kiosk-refund-message"
+    LOOKING = "kiosk_refund.looking"
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "continue", "kiosk_refund.find", show=False)]
 
@@ -60,9 +62,7 @@ class KioskRefundFindScreen(KioskRefundStepScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.locked_until: datetime | None = None
-        self._countdown: Timer | None = None
-        self._busy = False
+        self._init_code_entry()
 
     def compose_body(self) -> ComposeResult:
         """Prompt, the input, the message line and the kiosk's rules."""
@@ -84,6 +84,7 @@ class KioskRefundFindScreen(KioskRefundStepScreen):
         hours = f"{free.until_minutes_before / 60:g}" if free is not None else "-"
         self.query_one("#kiosk-refund-rules", Static).update(self.t("kiosk_refund.rules", hours=hours))
         self._render_lock()
+        self._focus_input()
 
     # -- looking up ------------------------------------------------------------------------------------------
 
@@ -92,28 +93,16 @@ class KioskRefundFindScreen(KioskRefundStepScreen):
         event.stop()
         self.action_continue()
 
-    def action_continue(self) -> None:
-        """Look up what was typed or scanned (not while locked or already looking)."""
-        field = self.query_one("#kiosk-refund-input", Input)
-        text = field.value.strip()
-        if not text or self.locked_until is not None or self._busy:
-            return
-        field.value = ""
-        self._busy = True
-        self.query_one("#kiosk-refund-message", MessageLine).say("kiosk_refund.looking")
-        self._lookup(text)
-
     @work(thread=True, exclusive=True, group="kiosk-refund")
-    def _lookup(self, text: str) -> None:
+    def look_up(self, text: str) -> None:
+        """Find the order and the kiosk's refund decision for it (a thread worker; posts Found)."""
         box = self.box
         key, signing = box.pickup_key, box.signing_key
         if key is None or signing is None:
             error = BoxOfficeError("site_keys_missing", "site keys not loaded")
             self.post_message(self.Found(KioskRefundLookup(error=error)))
             return
-        settings = box.config.pickup
-        guard = GuardPolicy(max_wrong=settings.max_wrong_codes, window=timedelta(seconds=settings.window_seconds),
-                            lockout=timedelta(seconds=settings.lockout_seconds))
+        guard = guard_policy(box.config.pickup, at_counter=False)
         public, terminal, now = signing.public_key(), box.config.terminal.id, box.now()
         policy = policy_from_config(box.config.refunds)
         try:
@@ -128,7 +117,6 @@ class KioskRefundFindScreen(KioskRefundStepScreen):
     def _found(self, message: Found) -> None:
         from kiosk.screens.kiosk_refund_check_screen import KioskRefundCheckScreen
 
-        self._busy = False
         lookup = message.lookup
         line = self.query_one("#kiosk-refund-message", MessageLine)
         if lookup.preview is not None:
@@ -136,32 +124,4 @@ class KioskRefundFindScreen(KioskRefundStepScreen):
             self.app.push_screen(KioskRefundCheckScreen(lookup.preview))
         elif lookup.error is not None:
             line.say(f"error.{lookup.error.code}", "-error", **lookup.error.params)
-        self._lock(lookup.locked_until)
-
-    # -- the lock (as at pickup) -----------------------------------------------------------------------------
-
-    def _lock(self, until: datetime | None) -> None:
-        self.locked_until = until
-        field = self.query_one("#kiosk-refund-input", Input)
-        field.disabled = until is not None
-        if until is not None and self._countdown is None:
-            self._countdown = self.set_interval(1.0, self._tick)
-        if until is None:
-            field.focus()
-        self._render_lock()
-
-    def _tick(self) -> None:
-        if self.locked_until is not None and self.box.now() >= self.locked_until:
-            if self._countdown is not None:
-                self._countdown.stop()
-                self._countdown = None
-            self.query_one("#kiosk-refund-message", MessageLine).say(None)
-            self._lock(None)
-            return
-        self._render_lock()
-
-    def _render_lock(self) -> None:
-        if self.locked_until is None:
-            return
-        seconds = max(0, int((self.locked_until - self.box.now()).total_seconds() + 0.999))
-        self.query_one("#kiosk-refund-message", MessageLine).say("pickup.locked", "-locked", seconds=seconds)
+        self.answered(lookup.locked_until)

@@ -3,6 +3,7 @@ money back through the payment terminal, the reason in their language when the k
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 
@@ -161,6 +162,13 @@ def test_a_chinese_customer_refunds_a_mobile_order_by_its_code_in_chinese(tmp_pa
             await _started(pilot)
             order = sell_unprinted(demo_store, clock.now, method="mobile", pickup_key=app.pickup_key)
             terminal = await _start(pilot, "zh")
+            await pilot.click(".kiosk-language")  # touched by mistake and back: a scan must still land in the input
+            await settle(pilot)
+            assert app.language == "en" and app.screen.focused is app.screen.query_one("#kiosk-refund-input")
+            await asyncio.sleep(0.3)  # a button ignores a second press while it still shows the first (0.2 s)
+            await pilot.click(".kiosk-language")
+            await settle(pilot)
+            assert app.language == "zh" and app.screen.focused is app.screen.query_one("#kiosk-refund-input")
             await _enter(pilot, order.pickup_code)
             assert isinstance(app.screen, KioskRefundCheckScreen)
             preview = shown(app, "#kiosk-refund-preview")
