@@ -72,8 +72,10 @@ def collect_tickets(box: BoxOfficeApp, view: PickupView, *, staff_id: int | None
     return collected
 
 
-def order_rows(view: PickupView, t: Translate, *, english: bool, zone: ZoneInfo) -> Text:
-    """Film, date and time, hall, each seat with its ticket type, and the phone masked: one labelled row each."""
+def order_rows(view: PickupView, t: Translate, *, english: bool, zone: ZoneInfo,
+               only: set[int] | None = None) -> Text:
+    """Film, date and time, hall, each seat with its ticket type (``only``: of these tickets), and the phone
+    masked: one labelled row each."""
     starts = view.starts_at.astimezone(zone)
     text = Text()
 
@@ -87,9 +89,9 @@ def order_rows(view: PickupView, t: Translate, *, english: bool, zone: ZoneInfo)
     seats = [
         f"{ticket.seat} {ticket.type_en if english else ticket.type_zh}"
         + ("" if ticket.status == "valid" else f" ({t('pickup.refunded_ticket')})")
-        for ticket in view.tickets
+        for ticket in view.tickets if only is None or ticket.id in only
     ]
-    row("pickup.seats", ", ".join(seats))
+    row("pickup.seats", ", ".join(seats) or "-")
     if view.phone_masked:
         row("pickup.phone", view.phone_masked)
     return text

@@ -24,11 +24,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Digits, Static
 
-from boxoffice.i18n import format_money, local_time
+from boxoffice.i18n import format_money
 from boxoffice.refund_policy import policy_from_config
 from boxoffice.refunds import RefundPreview
 from kiosk.dialogs.sale_done_dialog import digits_money
 from kiosk.kiosk_refund import KioskRefund, refund_and_pay_back
+from kiosk.pickup_calls import order_rows
 from kiosk.screens.kiosk_refund_find_screen import KioskRefundStepScreen
 from kiosk.widgets.refund_preview import RefundPreviewPanel
 
@@ -77,23 +78,9 @@ class KioskRefundCheckScreen(KioskRefundStepScreen):
         """The order, the decision, the amount and the state in the current language."""
         preview, decision = self.preview, self.preview.decision
         view = preview.view
-        english = self.box.language == "en"
-        zone = self.box.config.site.zone
-        starts = view.starts_at.astimezone(zone)
-        order = Text()
-
-        def row(label: str, value: str) -> None:
-            order.append(f"{self.t(label)}  ", style="dim")
-            order.append(value + "\n", style="bold")
-
-        row("pickup.film", view.film_en if english else view.film_zh)
-        row("pickup.time", f"{starts:%Y-%m-%d} {local_time(view.starts_at, zone)}")
-        row("pickup.hall", view.hall_en if english else view.hall_zh)
         asked = {line.ticket_id for line in decision.lines} or {t.id for t in view.valid_tickets}
-        row("pickup.seats", ", ".join(f"{t.seat} {t.type_en if english else t.type_zh}"
-                                      for t in view.tickets if t.id in asked) or "-")
-        if view.phone_masked:
-            row("pickup.phone", view.phone_masked)
+        order = order_rows(view, self.t, english=self.box.language == "en", zone=self.box.config.site.zone,
+                           only=asked)
         self.query_one("#kiosk-refund-order", Static).update(order)
         self.query_one("#kiosk-refund-preview", RefundPreviewPanel).show(
             preview, translate=self.t, missing=[], note=None, result=None)
